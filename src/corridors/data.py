@@ -1,0 +1,743 @@
+"""Read the geodata files into typed records.
+
+``geodata/`` holds facts: places, road and rail edges, border crossings, closure groups,
+terminals (transfer points) and the cost parameters. This module parses them into frozen
+dataclasses and checks each field (types, ranges, known codes, a source on every record).
+Checks that need several records at once (unique ids, references, geometry, connectivity)
+live in :mod:`corridors.validate`.
+
+Only the standard library is used here so that loading stays fast for the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corridors.errors import DataError
+
+#: Rail gauges the model knows, in millimetres: CIS broad gauge, standard gauge, Indian gauge.
+GAUGES: tuple[int, ...] = (1520, 1435, 1676)
+#: Graph layers: the road network and one rail layer per gauge.
+LAYERS: tuple[str, ...] = ("road", *(f"rail{g}" for g in GAUGES))
+MODES: tuple[str, ...] = ("road", "rail")
+ROAD_CLASSES: tuple[str, ...] = ("motorway", "primary", "secondary", "mountain")
+STATUSES: tuple[str, ...] = ("open", "under_construction", "planned", "closed")
+QUALITIES: tuple[str, ...] = ("H", "M", "L", "EST")
+PLACE_KINDS: tuple[str, ...] = ("city", "town", "border", "port", "terminal", "junction")
+TERMINAL_KINDS: tuple[str, ...] = ("transload", "gauge_break")
+CARGO_PROFILES: tuple[str, ...] = ("general", "bulk", "fuel", "perishable")
+
+PLACES_FILE = "places.csv"
+EDGES_FILE = "edges.csv"
+CROSSINGS_FILE = "crossings.csv"
+GROUPS_FILE = "closure_groups.csv"
+TERMINALS_FILE = "terminals.csv"
+COSTS_FILE = "costs.toml"
+
+SOURCE_FIELDS = ("source", "quality", "note")
+PLACE_COLUMNS = ("id", "name", "aliases", "country", "lat", "lon", "kind", *SOURCE_FIELDS)
+EDGE_COLUMNS = (
+    "id",
+    "from",
+    "to",
+    "mode",
+    "gauge_mm",
+    "road_class",
+    "country",
+    "distance_km",
+    "speed_kmh",
+    "status",
+    "project",
+    "via",
+    *SOURCE_FIELDS,
+)
+CROSSING_COLUMNS = (
+    "id",
+    "name",
+    "aliases",
+    "af_place",
+    "partner_place",
+    "modes",
+    "rail_gauge_mm",
+    "road_time_h",
+    "rail_time_h",
+    "road_fee_usd_per_truck",
+    "rail_fee_usd_per_wagon",
+    "capacity_trucks_per_day",
+    "closure_prob",
+    "closure_mean_days",
+    "closure_group",
+    "transload",
+    "status",
+    *SOURCE_FIELDS,
+)
+GROUP_COLUMNS = ("id", "name", "closure_prob", "closure_mean_days", *SOURCE_FIELDS)
+TERMINAL_COLUMNS = (
+    "place",
+    "from_layer",
+    "to_layer",
+    "kind",
+    "cost_usd_per_t",
+    "time_h",
+    "cargo",
+    *SOURCE_FIELDS,
+)
+
+
+def layer_of(mode: str, gauge_mm: int | None) -> str:
+    """Return the graph layer of a link: ``road`` or ``rail<gauge>``.
+
+    Parameters
+    ----------
+    mode
+        ``road`` or ``rail``.
+    gauge_mm
+        Track gauge for rail, ignored for road.
+
+    Returns
+    -------
+    str
+
+    """
+    return "road" if mode == "road" else f"rail{gauge_mm}"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a record's figures come from."""
+
+    source: str
+    quality: str
+    note: str = ""
+
+    @property
+    def is_estimate(self) -> bool:
+        """True when the record is marked as an estimate."""
+        return self.quality == "EST"
+
+
+@dataclass(frozen=True)
+class Waypoint:
+    """A named point an edge passes through."""
+
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Place:
+    """A physical place: a city, border post, port, terminal or junction."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    country: str
+    lat: float
+    lon: float
+    kind: str
+    provenance: Provenance
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A two-way road or rail link inside one country."""
+
+    id: str
+    from_id: str
+    to_id: str
+    mode: str
+    gauge_mm: int | None
+    road_class: str | None
+    country: str
+    distance_km: float
+    speed_kmh: float | None
+    status: str
+    project: str
+    via: tuple[Waypoint, ...]
+    provenance: Provenance
+    row: int = 0
+
+    @property
+    def layer(self) -> str:
+        """Graph layer the edge belongs to."""
+        return layer_of(self.mode, self.gauge_mm)
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A border crossing between an Afghan place and a place in a neighbouring country."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    af_place: str
+    partner_place: str
+    modes: tuple[str, ...]
+    rail_gauge_mm: int | None
+    road_time_h: float | None
+    rail_time_h: float | None
+    road_fee_usd_per_truck: float | None
+    rail_fee_usd_per_wagon: float | None
+    capacity_trucks_per_day: float | None
+    closure_prob: float
+    closure_mean_days: float
+    closure_group: str
+    transload: bool
+    status: str
+    provenance: Provenance
+    row: int = 0
+
+    def layers(self) -> list[tuple[str, str]]:
+        """Return ``(mode, layer)`` for every mode the crossing serves."""
+        return [(m, layer_of(m, self.rail_gauge_mm)) for m in self.modes]
+
+
+@dataclass(frozen=True)
+class ClosureGroup:
+    """Crossings that close together (for example the whole Afghanistan–Pakistan border)."""
+
+    id: str
+    name: str
+    closure_prob: float
+    closure_mean_days: float
+    provenance: Provenance
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A transfer between two layers at one place (transloading or break of gauge)."""
+
+    place: str
+    from_layer: str
+    to_layer: str
+    kind: str
+    cost_usd_per_t: float
+    time_h: float
+    cargo: tuple[str, ...]
+    provenance: Provenance
+    row: int = 0
+
+    def handles(self, cargo: str) -> bool:
+        """Whether this terminal can transfer the given cargo profile."""
+        return "all" in self.cargo or cargo in self.cargo
+
+
+@dataclass(frozen=True)
+class Param:
+    """One sourced number from ``costs.toml``."""
+
+    value: float
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class CargoProfile:
+    """A kind of cargo with its payload, value of time and cost factors."""
+
+    name: str
+    description: str
+    payload_t: float
+    value_of_time_usd_per_t_h: float
+    road_cost_factor: float
+    rail_cost_factor: float
+
+
+@dataclass
+class CostParams:
+    """The model parameters of ``costs.toml``, each a sourced :class:`Param`."""
+
+    params: dict[str, Param]
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    def get(self, *path: str) -> float:
+        """Return the value at a dotted path such as ``("road", "speed_kmh", "AF")``.
+
+        Raises
+        ------
+        DataError
+            If the parameter is missing.
+
+        """
+        key = ".".join(path)
+        try:
+            return self.params[key].value
+        except KeyError:
+            raise DataError(f"{COSTS_FILE}: missing parameter {key}") from None
+
+    def has(self, *path: str) -> bool:
+        """Whether a parameter exists."""
+        return ".".join(path) in self.params
+
+    def cargo(self, name: str) -> CargoProfile:
+        """Return the cargo profile called ``name``."""
+        if not self.has("cargo", name, "payload_t"):
+            raise DataError(f"{COSTS_FILE}: no cargo profile [cargo.{name}]")
+        return CargoProfile(
+            name=name,
+            description=self.descriptions.get(f"cargo.{name}", ""),
+            payload_t=self.get("cargo", name, "payload_t"),
+            value_of_time_usd_per_t_h=self.get("cargo", name, "value_of_time_usd_per_t_h"),
+            road_cost_factor=self.get("cargo", name, "road_cost_factor"),
+            rail_cost_factor=self.get("cargo", name, "rail_cost_factor"),
+        )
+
+    def cargo_names(self) -> list[str]:
+        """Names of the cargo profiles defined."""
+        names = {k.split(".")[1] for k in self.params if k.startswith("cargo.")}
+        return sorted(names)
+
+
+@dataclass
+class GeoData:
+    """Everything read from one geodata directory."""
+
+    directory: Path
+    places: dict[str, Place]
+    edges: dict[str, Edge]
+    crossings: dict[str, Crossing]
+    groups: dict[str, ClosureGroup]
+    terminals: list[Terminal]
+    costs: CostParams
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a geodata file, reported as ``file:row: message``."""
+
+    file: str
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}: {self.message}" if self.row else f"{self.file}: {self.message}"
+
+
+class _RowReader:
+    """Parse the fields of one CSV row, collecting problems instead of stopping."""
+
+    def __init__(self, file: str, row: int, values: dict[str, str], problems: list[Problem]):
+        self.file = file
+        self.row = row
+        self.values = values
+        self.problems = problems
+
+    def problem(self, message: str) -> None:
+        self.problems.append(Problem(self.file, self.row, message))
+
+    def text(self, col: str, required: bool = True) -> str:
+        value = (self.values.get(col) or "").strip()
+        if required and not value:
+            self.problem(f"{col} is empty")
+        return value
+
+    def choice(self, col: str, allowed: Iterable[str], required: bool = True) -> str:
+        value = self.text(col, required)
+        allowed = tuple(allowed)
+        if value and value not in allowed:
+            self.problem(f"{col} '{value}' is not one of {', '.join(allowed)}")
+        return value
+
+    def number(
+        self, col: str, required: bool = True, low: float | None = 0.0, high: float | None = None
+    ) -> float | None:
+        raw = self.text(col, required)
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.problem(f"{col} '{raw}' is not a number")
+            return None
+        if not math.isfinite(value):
+            self.problem(f"{col} '{raw}' is not finite")
+            return None
+        if low is not None and value < low:
+            self.problem(f"{col} {raw} is below {low:g}")
+        if high is not None and value > high:
+            self.problem(f"{col} {raw} is above {high:g}")
+        return value
+
+    def gauge(self, col: str, required: bool) -> int | None:
+        raw = self.text(col, required)
+        if not raw:
+            return None
+        try:
+            value = int(float(raw))
+        except ValueError:
+            self.problem(f"{col} '{raw}' is not a number")
+            return None
+        if value not in GAUGES:
+            self.problem(f"{col} {value} is not a known gauge ({', '.join(map(str, GAUGES))})")
+            return None
+        return value
+
+    def names(self, col: str) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.text(col, False).split(";") if a.strip())
+
+    def provenance(self) -> Provenance:
+        source = self.text("source")
+        quality = self.choice("quality", QUALITIES)
+        note = self.text("note", required=False)
+        if quality == "EST" and not note:
+            self.problem("an estimate (quality EST) needs its reasoning in note")
+        return Provenance(source=source, quality=quality, note=note)
+
+
+def _read_rows(directory: Path, name: str, columns: tuple[str, ...], problems: list[Problem]) -> Iterator[_RowReader]:
+    """Yield a reader per data row of a CSV file; report missing files and columns."""
+    path = directory / name
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(name, 0, f"file not found in {directory}"))
+        return
+    except OSError as exc:
+        problems.append(Problem(name, 0, f"cannot read: {exc.strerror}"))
+        return
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            missing = [c for c in columns if c not in header]
+            if missing:
+                problems.append(Problem(name, 1, f"missing column(s): {', '.join(missing)}"))
+                return
+            for values in reader:
+                if None in values:
+                    problems.append(Problem(name, reader.line_num, "more fields than columns"))
+                    continue
+                if not any((v or "").strip() for v in values.values()):
+                    continue
+                yield _RowReader(name, reader.line_num, values, problems)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, 0, f"not a readable CSV file: {exc}"))
+
+
+def _parse_via(r: _RowReader) -> tuple[Waypoint, ...]:
+    points = []
+    for item in r.names("via"):
+        parts = item.rsplit(":", 2)
+        try:
+            name, lat, lon = parts[0].strip(), float(parts[1]), float(parts[2])
+        except (IndexError, ValueError):
+            r.problem(f"via item '{item}' is not Name:lat:lon")
+            continue
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            r.problem(f"via item '{item}' is outside lat/lon range")
+            continue
+        points.append(Waypoint(name, lat, lon))
+    return tuple(points)
+
+
+def parse_places(directory: Path, problems: list[Problem]) -> list[Place]:
+    """Parse ``places.csv``; field problems are appended to ``problems``."""
+    out = []
+    for r in _read_rows(directory, PLACES_FILE, PLACE_COLUMNS, problems):
+        lat = r.number("lat", low=-90, high=90)
+        lon = r.number("lon", low=-180, high=180)
+        place = Place(
+            id=r.text("id"),
+            name=r.text("name"),
+            aliases=r.names("aliases"),
+            country=r.text("country").upper(),
+            lat=lat if lat is not None else math.nan,
+            lon=lon if lon is not None else math.nan,
+            kind=r.choice("kind", PLACE_KINDS),
+            provenance=r.provenance(),
+            row=r.row,
+        )
+        out.append(place)
+    return out
+
+
+def parse_edges(directory: Path, problems: list[Problem]) -> list[Edge]:
+    """Parse ``edges.csv``; field problems are appended to ``problems``."""
+    out = []
+    for r in _read_rows(directory, EDGES_FILE, EDGE_COLUMNS, problems):
+        mode = r.choice("mode", MODES)
+        gauge = r.gauge("gauge_mm", required=mode == "rail")
+        if mode == "road" and gauge is not None:
+            r.problem("a road edge has a gauge_mm")
+        road_class = r.choice("road_class", ROAD_CLASSES, required=mode == "road") or None
+        status = r.choice("status", STATUSES)
+        project = r.text("project", required=False)
+        if status in ("planned", "under_construction") and not project:
+            r.problem(f"a {status} edge needs a project id")
+        distance = r.number("distance_km")
+        speed = r.number("speed_kmh", required=False)
+        if speed is not None and speed <= 0:
+            r.problem("speed_kmh must be positive")
+        out.append(
+            Edge(
+                id=r.text("id"),
+                from_id=r.text("from"),
+                to_id=r.text("to"),
+                mode=mode,
+                gauge_mm=gauge,
+                road_class=road_class,
+                country=r.text("country").upper(),
+                distance_km=distance if distance is not None else math.nan,
+                speed_kmh=speed,
+                status=status,
+                project=project,
+                via=_parse_via(r),
+                provenance=r.provenance(),
+                row=r.row,
+            )
+        )
+    return out
+
+
+def parse_crossings(directory: Path, problems: list[Problem]) -> list[Crossing]:
+    """Parse ``crossings.csv``; field problems are appended to ``problems``."""
+    out = []
+    for r in _read_rows(directory, CROSSINGS_FILE, CROSSING_COLUMNS, problems):
+        modes = r.names("modes")
+        for m in modes:
+            if m not in MODES:
+                r.problem(f"modes '{m}' is not one of {', '.join(MODES)}")
+        modes = tuple(m for m in modes if m in MODES)
+        if not modes:
+            r.problem("modes is empty")
+        has_road, has_rail = "road" in modes, "rail" in modes
+        gauge = r.gauge("rail_gauge_mm", required=has_rail)
+        road_time = r.number("road_time_h", required=has_road)
+        rail_time = r.number("rail_time_h", required=has_rail)
+        road_fee = r.number("road_fee_usd_per_truck", required=has_road)
+        rail_fee = r.number("rail_fee_usd_per_wagon", required=has_rail)
+        prob = r.number("closure_prob", low=0.0, high=1.0)
+        transload = r.choice("transload", ("yes", "no"))
+        out.append(
+            Crossing(
+                id=r.text("id"),
+                name=r.text("name"),
+                aliases=r.names("aliases"),
+                af_place=r.text("af_place"),
+                partner_place=r.text("partner_place"),
+                modes=modes,
+                rail_gauge_mm=gauge,
+                road_time_h=road_time,
+                rail_time_h=rail_time,
+                road_fee_usd_per_truck=road_fee,
+                rail_fee_usd_per_wagon=rail_fee,
+                capacity_trucks_per_day=r.number("capacity_trucks_per_day", required=False),
+                closure_prob=prob if prob is not None else 0.0,
+                closure_mean_days=r.number("closure_mean_days") or 0.0,
+                closure_group=r.text("closure_group", required=False),
+                transload=transload == "yes",
+                status=r.choice("status", STATUSES),
+                provenance=r.provenance(),
+                row=r.row,
+            )
+        )
+    return out
+
+
+def parse_groups(directory: Path, problems: list[Problem]) -> list[ClosureGroup]:
+    """Parse ``closure_groups.csv``; field problems are appended to ``problems``."""
+    out = []
+    for r in _read_rows(directory, GROUPS_FILE, GROUP_COLUMNS, problems):
+        prob = r.number("closure_prob", low=0.0, high=1.0)
+        out.append(
+            ClosureGroup(
+                id=r.text("id"),
+                name=r.text("name"),
+                closure_prob=prob if prob is not None else 0.0,
+                closure_mean_days=r.number("closure_mean_days") or 0.0,
+                provenance=r.provenance(),
+                row=r.row,
+            )
+        )
+    return out
+
+
+def parse_terminals(directory: Path, problems: list[Problem]) -> list[Terminal]:
+    """Parse ``terminals.csv``; field problems are appended to ``problems``."""
+    out = []
+    for r in _read_rows(directory, TERMINALS_FILE, TERMINAL_COLUMNS, problems):
+        from_layer = r.choice("from_layer", LAYERS)
+        to_layer = r.choice("to_layer", LAYERS)
+        if from_layer and from_layer == to_layer:
+            r.problem("from_layer and to_layer are the same")
+        kind = r.choice("kind", TERMINAL_KINDS)
+        if kind == "gauge_break" and "road" in (from_layer, to_layer):
+            r.problem("a gauge_break joins two rail layers")
+        if kind == "transload" and "road" not in (from_layer, to_layer):
+            r.problem("a transload joins road and a rail layer")
+        cargo = r.names("cargo") or ("all",)
+        for c in cargo:
+            if c != "all" and c not in CARGO_PROFILES:
+                r.problem(f"cargo '{c}' is not all or one of {', '.join(CARGO_PROFILES)}")
+        out.append(
+            Terminal(
+                place=r.text("place"),
+                from_layer=from_layer,
+                to_layer=to_layer,
+                kind=kind,
+                cost_usd_per_t=r.number("cost_usd_per_t") or 0.0,
+                time_h=r.number("time_h") or 0.0,
+                cargo=cargo,
+                provenance=r.provenance(),
+                row=r.row,
+            )
+        )
+    return out
+
+
+def _walk_params(table: dict[str, Any], prefix: str, out: CostParams, problems: list[Problem]) -> None:
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and "value" in value:
+            number = value.get("value")
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                problems.append(Problem(COSTS_FILE, 0, f"{path}: value is not a number"))
+                continue
+            if not math.isfinite(number) or number < 0:
+                problems.append(Problem(COSTS_FILE, 0, f"{path}: value {number} is negative or not finite"))
+                continue
+            quality = str(value.get("quality", ""))
+            source = str(value.get("source", "")).strip()
+            note = str(value.get("note", "")).strip()
+            if not source:
+                problems.append(Problem(COSTS_FILE, 0, f"{path}: no source"))
+            if quality not in QUALITIES:
+                problems.append(
+                    Problem(COSTS_FILE, 0, f"{path}: quality '{quality}' is not one of {', '.join(QUALITIES)}")
+                )
+            elif quality == "EST" and not note:
+                problems.append(Problem(COSTS_FILE, 0, f"{path}: an estimate needs its reasoning in note"))
+            out.params[path] = Param(float(number), Provenance(source, quality, note))
+        elif isinstance(value, dict):
+            _walk_params(value, path, out, problems)
+        elif isinstance(value, str):
+            out.descriptions[path.rsplit(".", 1)[0]] = value
+        else:
+            problems.append(Problem(COSTS_FILE, 0, f"{path}: expected {{ value = …, source = … }}"))
+
+
+def parse_costs(directory: Path, problems: list[Problem]) -> CostParams:
+    """Parse ``costs.toml`` into :class:`CostParams`; problems are appended to ``problems``."""
+    costs = CostParams(params={})
+    path = directory / COSTS_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(COSTS_FILE, 0, f"file not found in {directory}"))
+        return costs
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(COSTS_FILE, 0, f"not valid TOML: {exc}"))
+        return costs
+    _walk_params(raw, "", costs, problems)
+    return costs
+
+
+def parse_all(directory: str | Path) -> tuple[GeoData, list[Problem]]:
+    """Parse every geodata file, returning the records and every field problem found.
+
+    Parameters
+    ----------
+    directory
+        The geodata directory.
+
+    Returns
+    -------
+    tuple of (GeoData, list of Problem)
+        Records are keyed by id; of duplicate ids the first is kept and the rest reported.
+
+    """
+    directory = Path(directory)
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        problems.append(Problem(str(directory), 0, "not a directory"))
+    places = parse_places(directory, problems)
+    edges = parse_edges(directory, problems)
+    crossings = parse_crossings(directory, problems)
+    groups = parse_groups(directory, problems)
+    terminals = parse_terminals(directory, problems)
+    costs = parse_costs(directory, problems)
+    return (
+        GeoData(
+            directory=directory,
+            places=_index(places, PLACES_FILE, problems),
+            edges=_index(edges, EDGES_FILE, problems),
+            crossings=_index(crossings, CROSSINGS_FILE, problems),
+            groups=_index(groups, GROUPS_FILE, problems),
+            terminals=terminals,
+            costs=costs,
+        ),
+        problems,
+    )
+
+
+def _index(records: list[Any], file: str, problems: list[Problem]) -> dict[str, Any]:
+    """Key records by id, reporting empty and duplicate ids."""
+    out: dict[str, Any] = {}
+    for rec in records:
+        if not rec.id:
+            continue
+        if rec.id in out:
+            problems.append(Problem(file, rec.row, f"duplicate id {rec.id} (first on row {out[rec.id].row})"))
+            continue
+        out[rec.id] = rec
+    return out
+
+
+def default_geodata_dir() -> Path:
+    """Return the geodata directory: ``$CORRIDORS_GEODATA`` or the one shipped with the repo.
+
+    Returns
+    -------
+    pathlib.Path
+
+    """
+    import os
+
+    env = os.environ.get("CORRIDORS_GEODATA")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "geodata"
+        if (candidate / PLACES_FILE).exists():
+            return candidate
+    packaged = here.parent / "geodata"
+    return packaged
+
+
+def load_geodata(directory: str | Path | None = None) -> GeoData:
+    """Read and check a geodata directory.
+
+    Parameters
+    ----------
+    directory
+        The directory; default :func:`default_geodata_dir`.
+
+    Returns
+    -------
+    GeoData
+
+    Raises
+    ------
+    DataError
+        If any file is missing or malformed, or the records do not fit together (duplicate
+        ids, references to unknown places). The message names the first problem and how many
+        there are; ``python -m corridors validate`` lists them all.
+
+    """
+    from corridors.validate import integrity_problems
+
+    data, problems = parse_all(directory if directory is not None else default_geodata_dir())
+    problems += integrity_problems(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more; run 'python -m corridors validate')" if len(problems) > 1 else ""
+        raise DataError(f"{problems[0]}{more}")
+    return data

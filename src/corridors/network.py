@@ -1,0 +1,490 @@
+"""The layered multimodal graph, and :class:`Network`, the entry point of the Python API.
+
+Every place becomes one graph node per layer it serves (``HAIRATAN:road``,
+``HAIRATAN:rail1520``). Road and rail edges join places within a layer; crossing edges join
+the two sides of a border once per mode; transfer edges join layers inside a terminal and
+carry its transshipment penalty. The graph is a networkx ``MultiDiGraph`` that osmnx accepts:
+graph attribute ``crs``, node ``x``/``y``, edge ``length`` in metres and ``geometry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+from shapely.geometry import LineString
+
+from corridors.costs import CostModel, check_objective
+from corridors.data import (
+    LAYERS,
+    CostParams,
+    Crossing,
+    Edge,
+    GeoData,
+    Place,
+    layer_of,
+    load_geodata,
+)
+from corridors.errors import NoRouteError, UsageError
+from corridors.geo import haversine_km
+from corridors.places import PlaceIndex, parse_latlon
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from corridors.route import Route
+
+CRS = "EPSG:4326"
+
+
+def node_id(place: str, layer: str) -> str:
+    """Return the graph node id of a place on a layer, e.g. ``HAIRATAN:rail1520``."""
+    return f"{place}:{layer}"
+
+
+def _edge_time_h(edge: Edge, costs: CostParams) -> float:
+    if edge.speed_kmh:
+        speed = edge.speed_kmh
+    elif edge.mode == "road":
+        speed = costs.get("road", "speed_kmh", edge.country) * costs.get(
+            "road", "class_speed_factor", edge.road_class or "primary"
+        )
+    else:
+        speed = costs.get("rail", "speed_kmh", edge.country)
+    return edge.distance_km / speed
+
+
+def _line(coords: Sequence[tuple[float, float]]) -> LineString:
+    if len(coords) == 1:
+        coords = [coords[0], coords[0]]
+    return LineString(coords)
+
+
+def _add_pair(
+    graph: nx.MultiDiGraph, u: str, v: str, key: str, coords: list[tuple[float, float]], **attrs: Any
+) -> None:
+    """Add an edge in both directions with the geometry drawn from ``u`` to ``v``."""
+    length = attrs["distance_km"] * 1000.0
+    graph.add_edge(u, v, key=key, length=length, geometry=_line(coords), **attrs)
+    graph.add_edge(v, u, key=key, length=length, geometry=_line(coords[::-1]), **attrs)
+
+
+def _ensure_node(graph: nx.MultiDiGraph, place: Place, layer: str) -> str:
+    n = node_id(place.id, layer)
+    if n not in graph:
+        graph.add_node(
+            n,
+            x=place.lon,
+            y=place.lat,
+            place=place.id,
+            layer=layer,
+            name=place.name,
+            country=place.country,
+            kind=place.kind,
+        )
+    return n
+
+
+def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiGraph:
+    """Build the layered corridor graph from geodata.
+
+    Parameters
+    ----------
+    data
+        Loaded geodata.
+    open_projects
+        Project ids whose planned or under-construction links are built; the rest are left out.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Node ids ``PLACE:layer``; edge keys are edge ids, ``CROSSING:mode`` for crossings and
+        ``PLACE:from->to`` for transfers. Every edge has ``kind`` (road, rail, crossing,
+        transfer), ``mode``, ``layer``, ``distance_km``, ``length`` (m), ``time_h``, its cost
+        basis (``cost_usd_per_truck``, ``cost_usd_per_wagon``, ``cost_usd_per_t``) and
+        ``geometry``.
+
+    """
+    costs = data.costs
+    opened = set(open_projects)
+    graph = nx.MultiDiGraph(crs=CRS, name="corridors")
+    places = data.places
+
+    for e in data.edges.values():
+        if e.status != "open" and e.project not in opened:
+            continue
+        a, b = places[e.from_id], places[e.to_id]
+        u, v = _ensure_node(graph, a, e.layer), _ensure_node(graph, b, e.layer)
+        coords = [(a.lon, a.lat), *((w.lon, w.lat) for w in e.via), (b.lon, b.lat)]
+        cost = {}
+        if e.mode == "road":
+            cost["cost_usd_per_truck"] = costs.get("road", "cost_usd_per_truck_km", e.country) * e.distance_km
+        else:
+            cost["cost_usd_per_t"] = costs.get("rail", "tariff_usd_per_tkm", e.country) * e.distance_km
+        _add_pair(
+            graph,
+            u,
+            v,
+            e.id,
+            coords,
+            id=e.id,
+            kind=e.mode,
+            mode=e.mode,
+            layer=e.layer,
+            gauge_mm=e.gauge_mm,
+            road_class=e.road_class,
+            country=e.country,
+            distance_km=e.distance_km,
+            time_h=_edge_time_h(e, costs),
+            status=e.status,
+            project=e.project,
+            **cost,
+        )
+
+    for c in data.crossings.values():
+        if c.status == "closed" or (c.status != "open" and c.id not in opened):
+            continue
+        _add_crossing(graph, data, c)
+
+    for t in data.terminals:
+        a, b = node_id(t.place, t.from_layer), node_id(t.place, t.to_layer)
+        if a not in graph or b not in graph:
+            continue  # the place does not (yet) serve both layers
+        p = places[t.place]
+        key = f"{t.place}:{t.from_layer}->{t.to_layer}"
+        _add_pair(
+            graph,
+            a,
+            b,
+            key,
+            [(p.lon, p.lat)],
+            id=key,
+            kind="transfer",
+            mode="transfer",
+            layer=f"{t.from_layer}<->{t.to_layer}",
+            transfer_kind=t.kind,
+            distance_km=0.0,
+            time_h=t.time_h,
+            cost_usd_per_t=t.cost_usd_per_t,
+            cargo=t.cargo,
+            country=p.country,
+        )
+    return graph
+
+
+def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
+    a, b = data.places[c.af_place], data.places[c.partner_place]
+    distance = haversine_km(a.lat, a.lon, b.lat, b.lon)
+    group = data.groups.get(c.closure_group)
+    for mode, layer in c.layers():
+        u, v = _ensure_node(graph, a, layer), _ensure_node(graph, b, layer)
+        attrs: dict[str, Any] = {
+            "id": f"{c.id}:{mode}",
+            "kind": "crossing",
+            "mode": mode,
+            "layer": layer,
+            "gauge_mm": c.rail_gauge_mm if mode == "rail" else None,
+            "crossing_id": c.id,
+            "crossing_name": c.name,
+            "distance_km": distance,
+            "status": c.status,
+            "closure_prob": c.closure_prob,
+            "closure_mean_days": c.closure_mean_days,
+            "closure_group": c.closure_group,
+            "group_closure_prob": group.closure_prob if group else 0.0,
+        }
+        if mode == "road":
+            attrs["cost_usd_per_truck"] = c.road_fee_usd_per_truck or 0.0
+            time = c.road_time_h or 0.0
+        else:
+            attrs["cost_usd_per_wagon"] = c.rail_fee_usd_per_wagon or 0.0
+            time = c.rail_time_h or 0.0
+        if c.transload and mode == "road":
+            attrs["transload_cost_usd_per_t"] = data.costs.get("crossing", "transload_cost_usd_per_t")
+            attrs["transload_time_h"] = data.costs.get("crossing", "transload_time_h")
+            attrs["cost_usd_per_t"] = attrs["transload_cost_usd_per_t"]
+            time += attrs["transload_time_h"]
+        attrs["time_h"] = time
+        _add_pair(graph, u, v, f"{c.id}:{mode}", [(a.lon, a.lat), (b.lon, b.lat)], **attrs)
+
+
+class Network:
+    """The corridor network: geodata, the layered graph and the place index.
+
+    Parameters
+    ----------
+    data
+        Loaded geodata (see :func:`corridors.load_network` to read it from disk).
+    open_projects
+        Planned project ids to build into the graph.
+
+    Attributes
+    ----------
+    data : GeoData
+    graph : networkx.MultiDiGraph
+        The layered graph (osmnx-compatible).
+    places : PlaceIndex
+
+    """
+
+    def __init__(self, data: GeoData, open_projects: Iterable[str] = ()) -> None:
+        self.data = data
+        self.open_projects = tuple(open_projects)
+        self.graph = build_graph(data, self.open_projects)
+        self.places = PlaceIndex(data)
+
+    def layers_of(self, place_id: str) -> list[str]:
+        """Graph nodes of a place, one per layer it serves."""
+        return [n for n in (node_id(place_id, layer) for layer in LAYERS) if n in self.graph]
+
+    def cost_model(self, cargo: str = "general") -> CostModel:
+        """The :class:`~corridors.costs.CostModel` of a cargo profile."""
+        return CostModel.from_params(self.data.costs, cargo)
+
+    def route(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        cargo: str = "general",
+        tonnes: float | None = None,
+        objective: str = "generalized",
+        modes: Iterable[str] | None = None,
+        via: Sequence[str] = (),
+        avoid: Iterable[str] = (),
+        alternatives: int = 1,
+    ) -> Route:
+        """Find the least-cost corridor between two places.
+
+        Parameters
+        ----------
+        origin, destination
+            Place names, ids or aliases, or ``"LAT,LON"`` (snapped to the nearest road node
+            with a connector leg).
+        cargo
+            Cargo profile: ``general``, ``bulk``, ``fuel`` or ``perishable``.
+        tonnes
+            Shipment size; default one full truckload of the profile.
+        objective
+            ``generalized`` (default), ``cost``, ``time`` or ``distance``.
+        modes
+            Modes allowed (``road``, ``rail``); default both.
+        via
+            Places the route must pass, in order.
+        avoid
+            Crossings (id or name), places or edge ids the route must not use.
+        alternatives
+            How many corridors to return; alternatives differ in the border crossings used.
+
+        Returns
+        -------
+        Route
+            The best route; ``route.alternatives`` holds all ``alternatives`` found, best first.
+
+        Raises
+        ------
+        UnknownPlaceError
+            A name matches nothing (exit code 3).
+        NoRouteError
+            No path under the restrictions (exit code 4).
+        UsageError
+            A bad option value (exit code 2).
+
+        """
+        from corridors.routing import Restrictions, find_routes
+
+        model = self.cost_model(cargo)
+        check_objective(objective)
+        if tonnes is None:
+            tonnes = model.profile.payload_t
+        if not tonnes > 0:
+            raise UsageError(f"--tonnes must be positive, not {tonnes:g}")
+        if alternatives < 1:
+            raise UsageError(f"--alternatives must be at least 1, not {alternatives}")
+        modes = frozenset(modes or ("road", "rail"))
+        bad = modes - {"road", "rail"}
+        if bad or not modes:
+            raise UsageError(f"unknown mode(s) {', '.join(sorted(bad)) or '(none)'}; use road and/or rail")
+
+        graph = self.graph
+        endpoints = []
+        for text in (origin, destination):
+            latlon = parse_latlon(text)
+            if latlon is not None:
+                if graph is self.graph:
+                    graph = self.graph.copy()
+                endpoints.append(self._snap(graph, text, latlon))
+            else:
+                place = self.places.place(text)
+                nodes = self.layers_of(place.id)
+                if not nodes:
+                    raise NoRouteError(f"{place.name} is not on any open link of the network")
+                endpoints.append((place.id, place.name, nodes))
+        via_nodes = []
+        for text in via:
+            place = self.places.place(text)
+            via_nodes.append(self.layers_of(place.id))
+
+        restrictions = Restrictions(modes=modes)
+        for text in avoid:
+            kind, rec_id = self.places.avoidable(text)
+            restrictions = restrictions.adding(kind, rec_id, self)
+        for (pid, name, _), role in zip(endpoints, ("origin", "destination"), strict=True):
+            if pid in restrictions.places:
+                raise UsageError(f"cannot avoid {name}: it is the {role}")
+
+        return find_routes(
+            network=self,
+            graph=graph,
+            model=model,
+            objective=objective,
+            tonnes=tonnes,
+            origin=endpoints[0],
+            destination=endpoints[1],
+            via=via_nodes,
+            restrictions=restrictions,
+            k=alternatives,
+        )
+
+    def place_records(
+        self, country: str | None = None, kind: str | None = None, layer: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Places with the layers they serve, filtered by country, kind and layer.
+
+        Parameters
+        ----------
+        country
+            ISO 3166-1 alpha-2 code (case-insensitive).
+        kind
+            Place kind (``city``, ``border``, ``port`` ...).
+        layer
+            ``road``, ``rail1520``, ``rail1435`` or ``rail1676``.
+
+        Returns
+        -------
+        list of dict
+            ``id``, ``name``, ``aliases``, ``country``, ``kind``, ``lat``, ``lon``, ``layers``,
+            sorted by country then name.
+
+        """
+        out = []
+        for p in self.data.places.values():
+            layers = [n.split(":", 1)[1] for n in self.layers_of(p.id)]
+            if country and p.country != country.upper():
+                continue
+            if kind and p.kind != kind:
+                continue
+            if layer and layer not in layers:
+                continue
+            out.append(
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "aliases": list(p.aliases),
+                    "country": p.country,
+                    "kind": p.kind,
+                    "lat": p.lat,
+                    "lon": p.lon,
+                    "layers": layers,
+                }
+            )
+        return sorted(out, key=lambda r: (r["country"], r["name"]))
+
+    def crossing_records(self, country: str | None = None, mode: str | None = None) -> list[dict[str, Any]]:
+        """Crossings as flat records, filtered by partner country and mode.
+
+        Parameters
+        ----------
+        country
+            Partner country code (``PK``, ``UZ`` ...); ``AF`` keeps them all.
+        mode
+            ``road`` or ``rail``.
+
+        Returns
+        -------
+        list of dict
+
+        """
+        from corridors.report import crossing_record
+
+        out = []
+        for c in self.data.crossings.values():
+            rec = crossing_record(c, self.data)
+            if country and country.upper() not in ("AF", rec["partner_country"]):
+                continue
+            if mode and mode not in c.modes:
+                continue
+            out.append(rec)
+        return sorted(out, key=lambda r: (r["partner_country"], r["id"]))
+
+    def _snap(self, graph: nx.MultiDiGraph, text: str, latlon: tuple[float, float]) -> tuple[str, str, list[str]]:
+        """Add a node at ``latlon`` joined by a road connector to the nearest road node."""
+        import osmnx as ox
+
+        lat, lon = latlon
+        road = self.graph.subgraph([n for n, d in self.graph.nodes(data=True) if d["layer"] == "road"])
+        if road.number_of_nodes() == 0:
+            raise NoRouteError("the network has no road nodes to snap a coordinate to")
+        nearest = ox.distance.nearest_nodes(road, X=lon, Y=lat)
+        near = self.graph.nodes[nearest]
+        costs = self.data.costs
+        straight = haversine_km(lat, lon, near["y"], near["x"])
+        distance = straight * costs.get("connector", "detour_factor")
+        label = f"{lat:.4f},{lon:.4f}"
+        new = node_id(f"@{label}", "road")
+        graph.add_node(
+            new, x=lon, y=lat, place=f"@{label}", layer="road", name=label, country=near["country"], kind="point"
+        )
+        _add_pair(
+            graph,
+            new,
+            nearest,
+            f"connector:{label}",
+            [(lon, lat), (near["x"], near["y"])],
+            id=f"connector:{label}",
+            kind="road",
+            mode="road",
+            layer="road",
+            gauge_mm=None,
+            road_class="connector",
+            country=near["country"],
+            distance_km=distance,
+            time_h=distance / costs.get("connector", "speed_kmh"),
+            status="open",
+            project="",
+            cost_usd_per_truck=costs.get("road", "cost_usd_per_truck_km", near["country"]) * distance,
+        )
+        return f"@{label}", label, [new]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Network {len(self.data.places)} places, {self.graph.number_of_nodes()} nodes, "
+            f"{self.graph.number_of_edges()} edges>"
+        )
+
+
+def load_network(directory: str | Path | None = None, open_projects: Iterable[str] = ()) -> Network:
+    """Read geodata and build the corridor network.
+
+    Parameters
+    ----------
+    directory
+        Geodata directory; default ``$CORRIDORS_GEODATA`` or the shipped ``geodata/``.
+    open_projects
+        Planned project ids to build into the graph.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    DataError
+        If the geodata is missing or invalid.
+
+    """
+    return Network(load_geodata(directory), open_projects)
+
+
+__all__ = ["CRS", "Network", "build_graph", "layer_of", "load_network", "node_id"]

@@ -1,0 +1,226 @@
+"""Plain-text reports for the terminal: route tables, alternatives, node and crossing lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from corridors.data import Crossing, GeoData
+    from corridors.route import Leg, Route
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    """Format rows as an aligned text table.
+
+    Parameters
+    ----------
+    headers
+        Column titles.
+    rows
+        Cells (converted with ``str``).
+    right
+        Indexes of columns to right-align (numbers).
+
+    Returns
+    -------
+    str
+
+    """
+    cells = [list(map(str, headers))] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def fmt(r: list[str]) -> str:
+        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(cells[0]), rule, *(fmt(r) for r in cells[1:])])
+
+
+def _kind(leg: Leg) -> str:
+    if leg.kind == "rail":
+        return f"rail {leg.gauge_mm}"
+    if leg.kind == "crossing":
+        return f"crossing {leg.crossing_id} ({leg.mode}{' ' + str(leg.gauge_mm) if leg.gauge_mm else ''})"
+    if leg.kind == "transfer":
+        return f"transfer {leg.from_layer}->{leg.to_layer}"
+    return f"road ({leg.road_class})" if leg.road_class else "road"
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+
+def legs_table(route: Route) -> str:
+    """The ordered legs of a route as a table."""
+    rows = [
+        (
+            i,
+            leg.from_name,
+            leg.to_name,
+            _kind(leg),
+            f"{leg.distance_km:,.1f}",
+            f"{leg.time_h:,.1f}",
+            _money(leg.cost_usd),
+        )
+        for i, leg in enumerate(route.leg_list, 1)
+    ]
+    return table(("#", "from", "to", "kind", "km", "hours", "cost USD"), rows, right=(0, 4, 5, 6))
+
+
+def totals_line(route: Route) -> str:
+    """One-paragraph totals of a route."""
+    t = route.totals
+    return (
+        f"distance {t['distance_km']:,.0f} km | time {t['time_h']:,.1f} h ({t['time_days']:.1f} days) | "
+        f"cost USD {t['cost_usd']:,.0f} (USD {t['cost_usd_per_t']:,.2f}/t) | "
+        f"generalized cost USD {t['generalized_cost']:,.2f}/t"
+    )
+
+
+def route_report(route: Route) -> str:
+    """The full text report of a route.
+
+    Header, legs, crossings, transshipments and totals, preceded by the side-by-side
+    comparison when alternatives were asked for.
+    """
+    o, d = route.origin, route.destination
+    lines = [
+        f"{o['name']} ({o['country']}) -> {d['name']} ({d['country']})",
+        f"cargo {route.cargo}, {route.tonnes:g} t, objective {route.objective}",
+        "",
+    ]
+    if len(route.alternatives) > 1:
+        lines += [
+            "Corridors compared (best first)",
+            alternatives_table(route.alternatives),
+            "",
+            "Best corridor, leg by leg",
+        ]
+    lines += [legs_table(route), ""]
+    crossings = [leg for leg in route.leg_list if leg.kind == "crossing"]
+    lines.append("Border crossings")
+    if crossings:
+        for leg in crossings:
+            lines.append(
+                f"  {leg.crossing_id}  {leg.crossing_name} ({leg.mode}): {leg.time_h:.1f} h, "
+                f"fees USD {_money(leg.fee_usd or 0.0)} for this shipment"
+            )
+    else:
+        lines.append("  none")
+    lines.append("Transshipments")
+    if route.transfers:
+        for t in route.transfers:
+            lines.append(
+                f"  {t['place']}: {t['from_layer']} -> {t['to_layer']} ({t['kind']}): "
+                f"USD {_money(t['cost_usd'])}, {t['time_h']:.1f} h"
+            )
+    else:
+        lines.append("  none")
+    lines += ["Totals", "  " + totals_line(route)]
+    return "\n".join(lines)
+
+
+def alternatives_table(routes: Sequence[Route]) -> str:
+    """The K corridors side by side: crossings, distance, time, cost, generalized cost."""
+    rows = []
+    for i, r in enumerate(routes, 1):
+        t = r.totals
+        rows.append(
+            (
+                i,
+                " > ".join(r.crossings) or "(none)",
+                f"{t['distance_km']:,.0f}",
+                f"{t['time_h']:,.1f}",
+                f"{t['time_days']:.1f}",
+                _money(t["cost_usd"]),
+                f"{t['cost_usd_per_t']:,.2f}",
+                f"{t['generalized_cost']:,.2f}",
+            )
+        )
+    return table(
+        ("#", "crossings", "km", "hours", "days", "cost USD", "USD/t", "gen. USD/t"),
+        rows,
+        right=(0, 2, 3, 4, 5, 6, 7),
+    )
+
+
+def nodes_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Places with their layers."""
+    return table(
+        ("id", "name", "country", "kind", "layers", "lat", "lon"),
+        [
+            (r["id"], r["name"], r["country"], r["kind"], ",".join(r["layers"]), f"{r['lat']:.4f}", f"{r['lon']:.4f}")
+            for r in rows
+        ],
+        right=(5, 6),
+    )
+
+
+def crossing_record(c: Crossing, data: GeoData) -> dict[str, Any]:
+    """A crossing as a flat dict for listing and JSON."""
+    a, b = data.places[c.af_place], data.places[c.partner_place]
+    return {
+        "id": c.id,
+        "name": c.name,
+        "af_place": a.id,
+        "partner_place": b.id,
+        "partner_country": b.country,
+        "modes": list(c.modes),
+        "rail_gauge_mm": c.rail_gauge_mm,
+        "road_time_h": c.road_time_h,
+        "rail_time_h": c.rail_time_h,
+        "road_fee_usd_per_truck": c.road_fee_usd_per_truck,
+        "rail_fee_usd_per_wagon": c.rail_fee_usd_per_wagon,
+        "capacity_trucks_per_day": c.capacity_trucks_per_day,
+        "closure_prob": c.closure_prob,
+        "closure_mean_days": c.closure_mean_days,
+        "closure_group": c.closure_group or None,
+        "transload": c.transload,
+        "status": c.status,
+        "quality": c.provenance.quality,
+        "source": c.provenance.source,
+    }
+
+
+def crossings_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Crossings with their times, fees and closure figures."""
+
+    def num(x: float | None, fmt: str = "{:g}") -> str:
+        return "" if x is None else fmt.format(x)
+
+    return table(
+        (
+            "id",
+            "name",
+            "to",
+            "modes",
+            "road h",
+            "rail h",
+            "USD/truck",
+            "USD/wagon",
+            "trucks/day",
+            "P(closed)",
+            "group",
+            "transload",
+        ),
+        [
+            (
+                r["id"],
+                r["name"],
+                r["partner_country"],
+                "+".join(r["modes"]),
+                num(r["road_time_h"]),
+                num(r["rail_time_h"]),
+                num(r["road_fee_usd_per_truck"]),
+                num(r["rail_fee_usd_per_wagon"]),
+                num(r["capacity_trucks_per_day"]),
+                f"{r['closure_prob']:.3f}",
+                r["closure_group"] or "",
+                "yes" if r["transload"] else "no",
+            )
+            for r in rows
+        ],
+        right=(4, 5, 6, 7, 8, 9),
+    )

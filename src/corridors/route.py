@@ -1,0 +1,270 @@
+"""A solved route: its legs, totals, crossings and transfers, and their export formats."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
+
+    from corridors.network import Network
+    from corridors.routing import Endpoint, Router
+
+#: Version of the JSON output schema (README, "JSON output").
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Leg:
+    """One edge of a route, priced for the shipment."""
+
+    from_name: str
+    to_name: str
+    from_id: str
+    to_id: str
+    kind: str
+    mode: str
+    layer: str
+    gauge_mm: int | None
+    distance_km: float
+    time_h: float
+    cost_usd_per_t: float
+    cost_usd: float
+    generalized_cost: float
+    edge_id: str
+    road_class: str | None = None
+    country: str | None = None
+    crossing_id: str | None = None
+    crossing_name: str | None = None
+    fee_usd: float | None = None
+    from_layer: str | None = None
+    to_layer: str | None = None
+    transfer_kind: str | None = None
+    transload_time_h: float | None = None
+    coords: list[tuple[float, float]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The leg as the JSON schema gives it (``from``/``to`` are display names)."""
+        d = asdict(self)
+        d.pop("coords")
+        out = {"from": d.pop("from_name"), "to": d.pop("to_name")}
+        out.update(d)
+        for key in ("distance_km", "time_h", "cost_usd", "cost_usd_per_t", "generalized_cost", "fee_usd"):
+            if out[key] is not None:
+                out[key] = round(out[key], 2)
+        return out
+
+
+@dataclass
+class Route:
+    """The answer to a route request.
+
+    Attributes
+    ----------
+    origin, destination : dict
+        ``id``, ``name``, ``country``, ``lat``, ``lon`` of each end.
+    cargo : str
+    objective : str
+    tonnes : float
+    leg_list : list of Leg
+        The legs in order (:attr:`legs` is the same as a GeoDataFrame).
+    alternatives : list of Route
+        The K best corridors, this one first (only one when no alternatives were asked).
+
+    """
+
+    origin: dict[str, Any]
+    destination: dict[str, Any]
+    cargo: str
+    objective: str
+    tonnes: float
+    leg_list: list[Leg]
+    alternatives: list[Route] = field(default_factory=list, repr=False)
+
+    @property
+    def totals(self) -> dict[str, float]:
+        """Route totals, the sums of the rounded legs.
+
+        Distance (km), time (hours and days), cost (USD per shipment and per tonne) and
+        generalized cost (USD per tonne, and per shipment).
+        """
+        legs = [leg.to_dict() for leg in self.leg_list]
+        cost = round(sum(leg["cost_usd"] for leg in legs), 2)
+        time_h = round(sum(leg["time_h"] for leg in legs), 2)
+        gen = sum(leg.generalized_cost for leg in self.leg_list)
+        return {
+            "distance_km": round(sum(leg["distance_km"] for leg in legs), 2),
+            "time_h": time_h,
+            "time_days": round(time_h / 24.0, 2),
+            "cost_usd": cost,
+            "cost_usd_per_t": round(cost / self.tonnes, 2),
+            "generalized_cost": round(gen, 2),
+            "generalized_cost_usd": round(gen * self.tonnes, 2),
+        }
+
+    @property
+    def crossings(self) -> list[str]:
+        """Ids of the border crossings used, in order."""
+        return [leg.crossing_id for leg in self.leg_list if leg.kind == "crossing" and leg.crossing_id]
+
+    @property
+    def transfers(self) -> list[dict[str, Any]]:
+        """Every transshipment: mode changes, breaks of gauge and forced transloading."""
+        out = []
+        for leg in self.leg_list:
+            if leg.kind == "transfer":
+                out.append(
+                    {
+                        "place": leg.from_name,
+                        "place_id": leg.from_id,
+                        "kind": leg.transfer_kind,
+                        "from_layer": leg.from_layer,
+                        "to_layer": leg.to_layer,
+                        "cost_usd": round(leg.cost_usd, 2),
+                        "time_h": round(leg.time_h, 2),
+                    }
+                )
+            elif leg.kind == "crossing" and leg.transfer_kind == "crossing_transload":
+                out.append(
+                    {
+                        "place": leg.crossing_name,
+                        "place_id": leg.crossing_id,
+                        "kind": "crossing_transload",
+                        "from_layer": "road",
+                        "to_layer": "road",
+                        "cost_usd": round(leg.cost_usd - (leg.fee_usd or 0.0), 2),
+                        "time_h": round(leg.transload_time_h or 0.0, 2),
+                    }
+                )
+        return out
+
+    @property
+    def legs(self) -> gpd.GeoDataFrame:
+        """The legs as a GeoDataFrame (EPSG:4326), one LineString row per leg."""
+        import geopandas as gpd
+        from shapely.geometry import LineString
+
+        rows = [leg.to_dict() for leg in self.leg_list]
+        geoms = [LineString(leg.coords if len(leg.coords) > 1 else leg.coords * 2) for leg in self.leg_list]
+        return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+
+    def to_dict(self, with_alternatives: bool = True) -> dict[str, Any]:
+        """The route in the JSON output schema (README, "JSON output")."""
+        out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "origin": self.origin,
+            "destination": self.destination,
+            "cargo": self.cargo,
+            "objective": self.objective,
+            "tonnes": self.tonnes,
+            "totals": self.totals,
+            "crossings": self.crossings,
+            "transfers": self.transfers,
+            "legs": [leg.to_dict() for leg in self.leg_list],
+        }
+        if with_alternatives and len(self.alternatives) > 1:
+            out["alternatives"] = [r.to_dict(with_alternatives=False) for r in self.alternatives]
+        return out
+
+    def to_geojson(self) -> dict[str, Any]:
+        """The legs as a GeoJSON FeatureCollection, every leg attribute a property."""
+        features = []
+        for leg in self.leg_list:
+            coords = leg.coords if len(leg.coords) > 1 else leg.coords * 2
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
+                    "properties": leg.to_dict(),
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+
+def _endpoint_info(graph: nx.MultiDiGraph, node: str) -> dict[str, Any]:
+    d = graph.nodes[node]
+    return {"id": d["place"], "name": d["name"], "country": d["country"], "lat": d["y"], "lon": d["x"]}
+
+
+def build_route(
+    *,
+    network: Network,
+    graph: nx.MultiDiGraph,
+    router: Router,
+    path: list[str],
+    origin: Endpoint,
+    destination: Endpoint,
+    tonnes: float,
+    objective: str,
+) -> Route:
+    """Turn a node path into a priced :class:`Route`.
+
+    Parameters
+    ----------
+    network
+        The network (for place names).
+    graph
+        The graph the path was found on.
+    router
+        The router that found it (its cost model and restrictions pick each parallel edge).
+    path
+        Graph nodes from origin to destination.
+    origin, destination
+        The endpoints as resolved.
+    tonnes
+        Shipment size.
+    objective
+        The objective minimised.
+
+    """
+    model = router.model
+    legs = []
+    for u, v in itertools.pairwise(path):
+        key = router.best_key(u, v)
+        d = graph[u][v][key]
+        nu, nv = graph.nodes[u], graph.nodes[v]
+        per_t = model.cost_per_t(d)
+        leg = Leg(
+            from_name=nu["name"],
+            to_name=nv["name"],
+            from_id=nu["place"],
+            to_id=nv["place"],
+            kind=d["kind"],
+            mode=d["mode"],
+            layer=d["layer"],
+            gauge_mm=d.get("gauge_mm"),
+            distance_km=d["distance_km"],
+            time_h=d["time_h"],
+            cost_usd_per_t=per_t,
+            cost_usd=per_t * tonnes,
+            generalized_cost=model.generalized(per_t, d["time_h"]),
+            edge_id=d["id"],
+            road_class=d.get("road_class"),
+            country=d.get("country"),
+            coords=list(d["geometry"].coords),
+        )
+        if d["kind"] == "crossing":
+            leg.crossing_id = d["crossing_id"]
+            leg.crossing_name = d["crossing_name"]
+            fees_per_t = per_t - d.get("cost_usd_per_t", 0.0)
+            leg.fee_usd = fees_per_t * tonnes
+            if d.get("transload_cost_usd_per_t") is not None:
+                leg.transfer_kind = "crossing_transload"
+                leg.transload_time_h = d.get("transload_time_h", 0.0)
+        elif d["kind"] == "transfer":
+            leg.from_layer, leg.to_layer = nu["layer"], nv["layer"]
+            leg.transfer_kind = d["transfer_kind"]
+            leg.mode = "road" if nv["layer"] == "road" else "rail"
+            leg.gauge_mm = None if nv["layer"] == "road" else int(nv["layer"][4:])
+        legs.append(leg)
+    return Route(
+        origin=_endpoint_info(graph, path[0]),
+        destination=_endpoint_info(graph, path[-1]),
+        cargo=model.profile.name,
+        objective=objective,
+        tonnes=tonnes,
+        leg_list=legs,
+    )

@@ -1,0 +1,285 @@
+"""Least-cost paths on the corridor graph: restrictions, waypoints and alternatives.
+
+A route starts on any layer of its origin and ends on any layer of its destination (cargo at
+a terminal may leave by road or by rail). Waypoints are chained layer by layer. Alternatives
+are the K best corridors that differ in the border crossings they use: a best-first search
+over sets of banned crossings, each set solved once.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from corridors.costs import CostModel
+from corridors.errors import NoRouteError
+
+if TYPE_CHECKING:
+    from corridors.network import Network
+    from corridors.route import Route
+
+#: Ban sets tried at most when searching alternatives (each is one shortest-path solve).
+MAX_ALTERNATIVE_SOLVES = 200
+
+Endpoint = tuple[str, str, list[str]]  # (place id, display name, graph nodes)
+
+
+@dataclass(frozen=True)
+class Restrictions:
+    """What a route may not use.
+
+    Attributes
+    ----------
+    modes
+        Modes allowed (``road``, ``rail``).
+    places
+        Place ids to avoid (all their layers).
+    crossings
+        Crossing ids to avoid (all their modes).
+    edges
+        Edge ids to avoid.
+
+    """
+
+    modes: frozenset[str] = frozenset({"road", "rail"})
+    places: frozenset[str] = frozenset()
+    crossings: frozenset[str] = frozenset()
+    edges: frozenset[str] = frozenset()
+    nodes: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def adding(self, kind: str, rec_id: str, network: Network) -> Restrictions:
+        """Return a copy that also avoids one crossing, place or edge."""
+        if kind == "crossing":
+            return replace(self, crossings=self.crossings | {rec_id})
+        if kind == "edge":
+            return replace(self, edges=self.edges | {rec_id})
+        return replace(self, places=self.places | {rec_id}, nodes=self.nodes | set(network.layers_of(rec_id)))
+
+    def allows(self, attrs: Mapping[str, Any]) -> bool:
+        """Whether an edge with these attributes may be used."""
+        kind = attrs["kind"]
+        if kind == "transfer":
+            needed = {"road", "rail"} if attrs["transfer_kind"] == "transload" else {"rail"}
+            if not needed <= self.modes:
+                return False
+        elif attrs["mode"] not in self.modes:
+            return False
+        if kind == "crossing":
+            return attrs["crossing_id"] not in self.crossings
+        return attrs["id"] not in self.edges
+
+
+class Router:
+    """Shortest paths for one cost model, objective and set of restrictions.
+
+    Parameters
+    ----------
+    graph
+        The corridor graph.
+    model
+        Prices edges for the cargo.
+    objective
+        What to minimise (see :data:`corridors.costs.OBJECTIVES`).
+    restrictions
+        What the route may not use.
+
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph, model: CostModel, objective: str, restrictions: Restrictions) -> None:
+        self.graph = graph
+        self.model = model
+        self.objective = objective
+        self.restrictions = restrictions
+
+    def edge_weight(self, attrs: Mapping[str, Any]) -> float | None:
+        """Weight of one edge, or None when it may not be used."""
+        if not self.restrictions.allows(attrs) or not self.model.handles(attrs):
+            return None
+        return self.model.weight(attrs, self.objective)
+
+    def _weight(self, u: str, v: str, keyed: Mapping[str, Mapping[str, Any]]) -> float | None:
+        if v in self.restrictions.nodes:
+            return None
+        weights = [w for w in map(self.edge_weight, keyed.values()) if w is not None]
+        return min(weights) if weights else None
+
+    def best_key(self, u: str, v: str) -> str:
+        """Key of the cheapest usable parallel edge from ``u`` to ``v``."""
+        options = [(w, k) for k, d in self.graph[u][v].items() if (w := self.edge_weight(d)) is not None]
+        return min(options)[1]
+
+    def shortest(self, sources: Sequence[str], targets: Sequence[str]) -> tuple[float, list[str]] | None:
+        """Cheapest path from any source to any target, or None.
+
+        Parameters
+        ----------
+        sources, targets
+            Graph nodes.
+
+        Returns
+        -------
+        tuple of (weight, node path) or None
+
+        """
+        sources = [s for s in sources if s not in self.restrictions.nodes]
+        if not sources:
+            return None
+        dist, paths = nx.multi_source_dijkstra(self.graph, sources, weight=self._weight)
+        reached = [(dist[t], i, t) for i, t in enumerate(targets) if t in dist]
+        if not reached:
+            return None
+        w, _, t = min(reached)
+        return w, paths[t]
+
+    def shortest_via(
+        self, sources: Sequence[str], vias: Sequence[Sequence[str]], targets: Sequence[str]
+    ) -> tuple[float, list[str]] | None:
+        """Cheapest path from sources through one node of each via group, in order, to targets."""
+        # frontier: node -> (weight so far, path so far)
+        frontier: dict[str, tuple[float, list[str]]] = {}
+        for group in [*vias, targets]:
+            nxt: dict[str, tuple[float, list[str]]] = {}
+            starts = [(0.0, [s]) for s in sources] if not frontier else None
+            for node in group:
+                best: tuple[float, list[str]] | None = None
+                if starts is not None:
+                    found = self.shortest(sources, [node])
+                    if found:
+                        best = found
+                else:
+                    for start, (w0, p0) in frontier.items():
+                        found = self.shortest([start], [node])
+                        if found and (best is None or w0 + found[0] < best[0]):
+                            best = (w0 + found[0], p0 + found[1][1:])
+                if best is not None:
+                    nxt[node] = best
+            if not nxt:
+                return None
+            frontier = nxt
+        return min(frontier.values(), key=lambda wp: wp[0])
+
+
+def crossings_on(graph: nx.MultiDiGraph, router: Router, path: Sequence[str]) -> tuple[str, ...]:
+    """Crossing ids used along a node path, in order."""
+    out = []
+    for u, v in itertools.pairwise(path):
+        attrs = graph[u][v][router.best_key(u, v)]
+        if attrs["kind"] == "crossing":
+            out.append(attrs["crossing_id"])
+    return tuple(out)
+
+
+def find_routes(
+    *,
+    network: Network,
+    graph: nx.MultiDiGraph,
+    model: CostModel,
+    objective: str,
+    tonnes: float,
+    origin: Endpoint,
+    destination: Endpoint,
+    via: Sequence[Sequence[str]],
+    restrictions: Restrictions,
+    k: int = 1,
+) -> Route:
+    """Solve a route request and build its :class:`~corridors.route.Route`.
+
+    Returns the best route with ``alternatives`` set to the ``k`` best corridors that differ
+    in their border crossings.
+
+    Raises
+    ------
+    NoRouteError
+        If nothing connects origin and destination; the message names the restriction that
+        cut the network when relaxing it would give a route.
+
+    """
+    from corridors.route import build_route
+
+    def solve(r: Restrictions) -> tuple[float, list[str]] | None:
+        router = Router(graph, model, objective, r)
+        if via:
+            return router.shortest_via(origin[2], via, destination[2])
+        return router.shortest(origin[2], destination[2])
+
+    first = solve(restrictions)
+    if first is None:
+        raise NoRouteError(_explain_no_route(solve, restrictions, origin, destination, bool(via)))
+
+    found: list[tuple[float, list[str], Restrictions]] = []
+    seen_crossings: set[tuple[str, ...]] = set()
+    counter = itertools.count()
+    heap = [(first[0], next(counter), restrictions, first[1])]
+    tried = {restrictions.crossings}
+    solves = 1
+    while heap and len(found) < k:
+        w, _, r, path = heapq.heappop(heap)
+        seq = crossings_on(graph, Router(graph, model, objective, r), path)
+        if seq not in seen_crossings:
+            seen_crossings.add(seq)
+            found.append((w, path, r))
+        if len(found) >= k:
+            break
+        for c in dict.fromkeys(seq):
+            banned = r.crossings | {c}
+            if banned in tried or solves >= MAX_ALTERNATIVE_SOLVES:
+                continue
+            tried.add(banned)
+            solves += 1
+            r2 = replace(r, crossings=banned)
+            nxt = solve(r2)
+            if nxt is not None:
+                heapq.heappush(heap, (nxt[0], next(counter), r2, nxt[1]))
+
+    routes = [
+        build_route(
+            network=network,
+            graph=graph,
+            router=Router(graph, model, objective, r),
+            path=path,
+            origin=origin,
+            destination=destination,
+            tonnes=tonnes,
+            objective=objective,
+        )
+        for _, path, r in found
+    ]
+    best = routes[0]
+    best.alternatives = routes
+    return best
+
+
+def _explain_no_route(
+    solve: Any, restrictions: Restrictions, origin: Endpoint, destination: Endpoint, has_via: bool
+) -> str:
+    """Say which restriction cut every path, by relaxing them one at a time."""
+    o, d = origin[1], destination[1]
+    relaxations = []
+    if restrictions.modes != {"road", "rail"}:
+        relaxations.append(
+            (
+                f"--modes {','.join(sorted(restrictions.modes))}",
+                replace(restrictions, modes=frozenset({"road", "rail"})),
+            )
+        )
+    if restrictions.places or restrictions.crossings or restrictions.edges:
+        avoided = sorted(restrictions.places | restrictions.crossings | restrictions.edges)
+        relaxations.append(
+            (
+                f"--avoid {', '.join(avoided)}",
+                replace(restrictions, places=frozenset(), crossings=frozenset(), edges=frozenset(), nodes=frozenset()),
+            )
+        )
+    for label, relaxed in relaxations:
+        if solve(relaxed) is not None:
+            return f"no route from {o} to {d}: {label} cuts every path (a route exists without it)"
+    if relaxations and solve(Restrictions()) is not None:
+        return f"no route from {o} to {d} under {' and '.join(lbl for lbl, _ in relaxations)} together (each alone leaves a path)"
+    if has_via:
+        return f"no route from {o} to {d} through the --via place(s)"
+    return f"no route from {o} to {d}: they are not connected in the network for this cargo"

@@ -1,0 +1,273 @@
+"""Checks that need several geodata records at once, and the ``validate`` report.
+
+:func:`integrity_problems` is cheap and runs on every load: references between files,
+countries, and the cost parameters every record needs. :func:`validate` adds the slower
+checks (geometry against distances, connectivity of the required corridors) and is what
+``python -m corridors validate`` runs.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corridors.data import (
+    CARGO_PROFILES,
+    COSTS_FILE,
+    CROSSINGS_FILE,
+    EDGES_FILE,
+    PLACES_FILE,
+    TERMINALS_FILE,
+    GeoData,
+    Problem,
+    parse_all,
+)
+from corridors.geo import haversine_km, polyline_km
+
+#: Optional file listing origin–destination pairs that must stay connected.
+REQUIRED_FILE = "required_corridors.csv"
+#: An edge may be at most this many times its endpoints' great-circle distance...
+MAX_DETOUR = 2.5
+#: ...unless its note explains the detour with this word.
+DETOUR_WORD = "detour"
+#: The line drawn through an edge's via points may exceed its distance by this share.
+GEOMETRY_SLACK = 1.10
+
+
+def integrity_problems(data: GeoData) -> list[Problem]:
+    """Return problems in how the records of ``data`` refer to each other.
+
+    Parameters
+    ----------
+    data
+        Parsed geodata.
+
+    Returns
+    -------
+    list of Problem
+
+    """
+    out: list[Problem] = []
+    places = data.places
+    for e in data.edges.values():
+        for end in (e.from_id, e.to_id):
+            if end and end not in places:
+                out.append(Problem(EDGES_FILE, e.row, f"edge {e.id}: unknown place {end}"))
+            elif end and places[end].country != e.country:
+                out.append(
+                    Problem(
+                        EDGES_FILE,
+                        e.row,
+                        f"edge {e.id}: place {end} is in {places[end].country}, not {e.country}; a border is a crossing, not an edge",
+                    )
+                )
+        if e.from_id and e.from_id == e.to_id:
+            out.append(Problem(EDGES_FILE, e.row, f"edge {e.id} joins {e.from_id} to itself"))
+    for c in data.crossings.values():
+        ends = [(c.af_place, "af_place"), (c.partner_place, "partner_place")]
+        for pid, col in ends:
+            if pid and pid not in places:
+                out.append(Problem(CROSSINGS_FILE, c.row, f"crossing {c.id}: {col} {pid} is not a place"))
+        a, b = places.get(c.af_place), places.get(c.partner_place)
+        if a and b:
+            if a.country == b.country:
+                out.append(Problem(CROSSINGS_FILE, c.row, f"crossing {c.id} joins two places in {a.country}"))
+            elif a.country != "AF":
+                out.append(
+                    Problem(CROSSINGS_FILE, c.row, f"crossing {c.id}: af_place {a.id} is in {a.country}, not AF")
+                )
+        if c.closure_group and c.closure_group not in data.groups:
+            out.append(Problem(CROSSINGS_FILE, c.row, f"crossing {c.id}: unknown closure_group {c.closure_group}"))
+    for t in data.terminals:
+        if t.place and t.place not in places:
+            out.append(Problem(TERMINALS_FILE, t.row, f"terminal at unknown place {t.place}"))
+    out += _cost_problems(data)
+    return out
+
+
+def _cost_problems(data: GeoData) -> list[Problem]:
+    costs = data.costs
+    if not costs.params:
+        return []  # the parse step already reported the missing or broken file
+    needed: set[str] = set()
+    for e in data.edges.values():
+        if e.mode == "road":
+            needed.add(f"road.cost_usd_per_truck_km.{e.country}")
+            if e.speed_kmh is None:
+                needed.add(f"road.speed_kmh.{e.country}")
+                needed.add(f"road.class_speed_factor.{e.road_class}")
+        elif e.mode == "rail":
+            needed.add(f"rail.tariff_usd_per_tkm.{e.country}")
+            if e.speed_kmh is None:
+                needed.add(f"rail.speed_kmh.{e.country}")
+    needed |= {"rail.wagon_payload_t", "crossing.transload_cost_usd_per_t", "crossing.transload_time_h"}
+    needed |= {"connector.detour_factor", "connector.speed_kmh"}
+    for cargo in CARGO_PROFILES:
+        for key in ("payload_t", "value_of_time_usd_per_t_h", "road_cost_factor", "rail_cost_factor"):
+            needed.add(f"cargo.{cargo}.{key}")
+    out = [Problem(COSTS_FILE, 0, f"missing parameter {k}") for k in sorted(needed - costs.params.keys())]
+    for cargo in CARGO_PROFILES:
+        key = f"cargo.{cargo}.payload_t"
+        if key in costs.params and costs.params[key].value <= 0:
+            out.append(Problem(COSTS_FILE, 0, f"{key} must be positive"))
+    return out
+
+
+def geometry_problems(data: GeoData) -> list[Problem]:
+    """Return problems of edge lengths against their endpoints and via points.
+
+    An edge's ``distance_km`` must be at least the great-circle distance between its ends,
+    at most :data:`MAX_DETOUR` times it (unless the note explains the detour), and not
+    shorter than the line through its via points by more than :data:`GEOMETRY_SLACK`.
+    """
+    out: list[Problem] = []
+    for e in data.edges.values():
+        a, b = data.places.get(e.from_id), data.places.get(e.to_id)
+        if not a or not b or e.distance_km != e.distance_km:
+            continue
+        direct = haversine_km(a.lat, a.lon, b.lat, b.lon)
+        if e.distance_km + 0.5 < direct:
+            out.append(
+                Problem(
+                    EDGES_FILE,
+                    e.row,
+                    f"edge {e.id}: distance_km {e.distance_km:g} is shorter than the great-circle distance {direct:.1f} km",
+                )
+            )
+        elif e.distance_km > MAX_DETOUR * direct + 1.0 and DETOUR_WORD not in e.provenance.note.lower():
+            out.append(
+                Problem(
+                    EDGES_FILE,
+                    e.row,
+                    f"edge {e.id}: distance_km {e.distance_km:g} is more than {MAX_DETOUR}x the great-circle distance {direct:.1f} km and the note does not explain the detour",
+                )
+            )
+        coords = [(a.lon, a.lat), *((w.lon, w.lat) for w in e.via), (b.lon, b.lat)]
+        line = polyline_km(coords)
+        if line > GEOMETRY_SLACK * e.distance_km + 1.0:
+            out.append(
+                Problem(
+                    EDGES_FILE,
+                    e.row,
+                    f"edge {e.id}: the line through its via points is {line:.0f} km, longer than distance_km {e.distance_km:g}; check the via coordinates",
+                )
+            )
+    for c in data.crossings.values():
+        a, b = data.places.get(c.af_place), data.places.get(c.partner_place)
+        if a and b and haversine_km(a.lat, a.lon, b.lat, b.lon) > 25.0:
+            out.append(
+                Problem(
+                    CROSSINGS_FILE,
+                    c.row,
+                    f"crossing {c.id}: its two places are {haversine_km(a.lat, a.lon, b.lat, b.lon):.0f} km apart (more than 25 km)",
+                )
+            )
+    return out
+
+
+def read_required(directory: Path, problems: list[Problem]) -> list[tuple[str, str, int]]:
+    """Read the optional list of origin–destination pairs that must stay connected."""
+    path = directory / REQUIRED_FILE
+    if not path.exists():
+        return []
+    pairs = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            o, d = (row.get("origin") or "").strip(), (row.get("destination") or "").strip()
+            if not o or not d:
+                problems.append(Problem(REQUIRED_FILE, reader.line_num, "origin and destination are required"))
+                continue
+            pairs.append((o, d, reader.line_num))
+    return pairs
+
+
+def connectivity_problems(data: GeoData) -> list[Problem]:
+    """Return the required corridors (``required_corridors.csv``) that have no route."""
+    from corridors.errors import CorridorsError
+    from corridors.network import Network
+
+    problems: list[Problem] = []
+    pairs = read_required(data.directory, problems)
+    if not pairs:
+        return problems
+    net = Network(data)
+    for o, d, row in pairs:
+        try:
+            net.route(o, d)
+        except CorridorsError as exc:
+            problems.append(Problem(REQUIRED_FILE, row, f"{o} -> {d}: {exc.message}"))
+    return problems
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of :func:`validate`: problems, and a summary of what the data holds."""
+
+    problems: list[Problem]
+    counts: dict[str, Counter] = field(default_factory=dict)
+    estimates: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+
+def validate(directory: str | Path) -> ValidationReport:
+    """Run every check on a geodata directory.
+
+    Parameters
+    ----------
+    directory
+        The geodata directory.
+
+    Returns
+    -------
+    ValidationReport
+        Every problem found (``file:row: message``), record counts and the estimates.
+
+    """
+    data, problems = parse_all(directory)
+    problems += integrity_problems(data)
+    problems += geometry_problems(data)
+    if not problems:
+        problems += connectivity_problems(data)
+    report = ValidationReport(problems=problems)
+    report.counts = {
+        "places by country": Counter(p.country for p in data.places.values()),
+        "edges by mode": Counter(e.layer for e in data.edges.values()),
+        "edges by status": Counter(e.status for e in data.edges.values()),
+        "crossings by partner country": Counter(
+            data.places[c.partner_place].country for c in data.crossings.values() if c.partner_place in data.places
+        ),
+    }
+    est = [
+        f"{PLACES_FILE}:{p.row}: place {p.id}: {p.provenance.note}"
+        for p in data.places.values()
+        if p.provenance.is_estimate
+    ]
+    est += [
+        f"{EDGES_FILE}:{e.row}: edge {e.id}: {e.provenance.note}"
+        for e in data.edges.values()
+        if e.provenance.is_estimate
+    ]
+    est += [
+        f"{CROSSINGS_FILE}:{c.row}: crossing {c.id}: {c.provenance.note}"
+        for c in data.crossings.values()
+        if c.provenance.is_estimate
+    ]
+    est += [
+        f"{TERMINALS_FILE}:{t.row}: terminal {t.place} {t.from_layer}<->{t.to_layer}: {t.provenance.note}"
+        for t in data.terminals
+        if t.provenance.is_estimate
+    ]
+    est += [
+        f"{COSTS_FILE}: {k}: {p.provenance.note}"
+        for k, p in sorted(data.costs.params.items())
+        if p.provenance.is_estimate
+    ]
+    report.estimates = est
+    return report
