@@ -426,7 +426,7 @@ class Network:
         road = self.graph.subgraph([n for n, d in self.graph.nodes(data=True) if d["layer"] == "road"])
         if road.number_of_nodes() == 0:
             raise NoRouteError("the network has no road nodes to snap a coordinate to")
-        nearest = ox.distance.nearest_nodes(road, X=lon, Y=lat)
+        nearest = ox.distance.nearest_nodes(road, X=[lon], Y=[lat])[0]  # lists: our node ids are strings
         near = self.graph.nodes[nearest]
         costs = self.data.costs
         straight = haversine_km(lat, lon, near["y"], near["x"])

@@ -58,21 +58,22 @@ class _NameIndex:
 
     def __init__(self) -> None:
         self.ids: dict[str, set[str]] = defaultdict(set)
-        self.display: dict[str, str] = {}
+        self.label: dict[str, str] = {}
 
-    def add(self, rec_id: str, names: Iterable[str]) -> None:
+    def add(self, rec_id: str, label: str, names: Iterable[str]) -> None:
+        self.label[rec_id] = label
         for name in names:
             key = normalize(name)
             if key:
                 self.ids[key].add(rec_id)
-                self.display.setdefault(key, name)
 
     def find(self, text: str) -> set[str]:
         return self.ids.get(normalize(text), set())
 
     def suggest(self, text: str, n: int = 5) -> list[str]:
-        close = difflib.get_close_matches(normalize(text), list(self.ids), n=n, cutoff=0.6)
-        return [self.display[k] for k in close]
+        close = difflib.get_close_matches(normalize(text), list(self.ids), n=3 * n, cutoff=0.6)
+        labels = [self.label[i] for key in close for i in sorted(self.ids[key])]
+        return list(dict.fromkeys(labels))[:n]
 
 
 class PlaceIndex:
@@ -89,10 +90,10 @@ class PlaceIndex:
         self.data = data
         self._places = _NameIndex()
         for p in data.places.values():
-            self._places.add(p.id, (p.id, p.name, *p.aliases))
+            self._places.add(p.id, p.name, (p.id, p.name, *p.aliases))
         self._crossings = _NameIndex()
         for c in data.crossings.values():
-            self._crossings.add(c.id, (c.id, c.name, *c.aliases))
+            self._crossings.add(c.id, f"{c.name} ({c.id})", (c.id, c.name, *c.aliases))
 
     def place(self, text: str) -> Place:
         """Return the place called ``text``.

@@ -1,0 +1,42 @@
+"""Resolving what users type: ids, names, aliases, accents, coordinates, suggestions."""
+
+from __future__ import annotations
+
+import pytest
+
+from corridors.errors import UnknownPlaceError
+from corridors.places import normalize, parse_latlon
+
+
+@pytest.mark.parametrize("text", ["AFCITY", "afcity", "Afcity", "Āfcity Sharīf", "af-e city", "AF E CITY"])
+def test_names_aliases_case_and_accents(toy_net, text):
+    assert toy_net.places.place(text).id == "AFCITY"
+
+
+def test_normalize():
+    assert normalize("Mazār-i-Sharīf") == "mazarisharif"
+    assert normalize("  Shir Khan Bandar ") == normalize("shir-khan-bandar")
+
+
+def test_unknown_place_suggests(toy_net):
+    with pytest.raises(UnknownPlaceError) as err:
+        toy_net.places.place("Afcty")
+    assert err.value.exit_code == 3
+    assert "Afcity" in err.value.suggestions
+    assert "did you mean" in err.value.message
+
+
+def test_latlon_parsing():
+    assert parse_latlon("36.7,67.1") == (36.7, 67.1)
+    assert parse_latlon(" -33.5 , 151.2 ") == (-33.5, 151.2)
+    assert parse_latlon("Kabul") is None
+    assert parse_latlon("136.7,67.1") is None
+
+
+def test_avoidable_prefers_crossing_ids(toy_net):
+    assert toy_net.places.avoidable("X1") == ("crossing", "X1")
+    assert toy_net.places.avoidable("Friendship") == ("crossing", "X1")
+    assert toy_net.places.avoidable("Afcity") == ("place", "AFCITY")
+    assert toy_net.places.avoidable("AF-R-3") == ("edge", "AF-R-3")
+    with pytest.raises(UnknownPlaceError):
+        toy_net.places.avoidable("nowhere at all")
