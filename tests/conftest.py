@@ -37,7 +37,7 @@ TOY_PLACES = [
     ("AFPOST2", "Afpost Two", "", "AF", 37.2, 68.3, "border"),
     ("AFCITY", "Afcity", "Āfcity Sharīf;Af-e City", "AF", 36.7, 67.1, "city"),
     ("AFSOUTH", "Afsouth", "", "AF", 34.5, 69.2, "city"),
-    ("PKPOST", "Pkpost", "", "PK", 34.1, 71.1, "border"),
+    ("PKPOST", "Pkpost", "", "PK", 34.05, 70.95, "border"),
     ("PKPOST2", "Pkpost Two", "", "PK", 34.0, 70.9, "border"),
     ("AFSOUTH2", "Afsouth Two", "", "AF", 34.0, 70.8, "border"),
     ("PKPORT", "Pkport", "", "PK", 33.0, 71.5, "port"),

@@ -144,8 +144,9 @@ def geometry_problems(data: GeoData) -> list[Problem]:
                     f"edge {e.id}: distance_km {e.distance_km:g} is more than {MAX_DETOUR}x the great-circle distance {direct:.1f} km and the note does not explain the detour",
                 )
             )
-        coords = [(a.lon, a.lat), *((w.lon, w.lat) for w in e.via), (b.lon, b.lat)]
-        line = polyline_km(coords)
+        if not e.via:
+            continue
+        line = polyline_km([(a.lon, a.lat), *((w.lon, w.lat) for w in e.via), (b.lon, b.lat)])
         if line > GEOMETRY_SLACK * e.distance_km + 1.0:
             out.append(
                 Problem(
