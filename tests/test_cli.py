@@ -1,0 +1,122 @@
+"""The command line through real subprocesses: happy paths and every error exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import PYTHON, REPO
+
+
+def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "-m", "corridors", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, text: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert text in lines[0]
+
+
+def test_route_text(toy_dir):
+    proc = run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Uzcity (UZ) -> Pkport (PK)" in out
+    assert "crossing X1 (rail 1520)" in out
+    assert "Border crossings" in out and "Transshipments" in out
+    assert "cost USD 1,895 (USD 94.75/t)" in out
+
+
+def test_route_json_schema(toy_dir):
+    proc = run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir), "--json", "--alternatives", "3", "--cargo", "bulk", "--tonnes", "500")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["origin"]["id"] == "UZCITY" and d["destination"]["id"] == "PKPORT"
+    assert d["cargo"] == "bulk" and d["tonnes"] == 500 and d["objective"] == "generalized"
+    assert set(d["totals"]) >= {"distance_km", "time_h", "cost_usd", "cost_usd_per_t", "generalized_cost"}
+    assert sum(leg["cost_usd"] for leg in d["legs"]) == pytest.approx(d["totals"]["cost_usd"], abs=1e-6)
+    assert d["crossings"] == [leg["crossing_id"] for leg in d["legs"] if leg["kind"] == "crossing"]
+    assert len(d["alternatives"]) == 3
+    assert len({tuple(a["crossings"]) for a in d["alternatives"]}) == 3
+
+
+def test_route_geojson_written_atomically(toy_dir, tmp_path):
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "legs.geojson"
+    proc = run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir), "--geojson", str(out))
+    assert proc.returncode == 0, proc.stderr
+    gj = json.loads(out.read_text())
+    assert gj["type"] == "FeatureCollection"
+    assert all(f["geometry"]["type"] == "LineString" for f in gj["features"])
+    assert {"kind", "cost_usd", "distance_km"} <= gj["features"][0]["properties"].keys()
+    assert [p.name for p in out.parent.iterdir()] == ["legs.geojson"]  # no temp file left
+
+
+def test_geojson_into_missing_folder(toy_dir, tmp_path):
+    target = tmp_path / "nope" / "legs.geojson"
+    proc = run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir), "--geojson", str(target))
+    assert_one_line_error(proc, 2, "folder")
+    assert not target.parent.exists()
+
+
+def test_nodes_and_crossings(toy_dir):
+    proc = run("nodes", "--country", "af", "--geodata", str(toy_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert {r["id"] for r in rows} == {"AFPOST", "AFPOST2", "AFCITY", "AFSOUTH", "AFSOUTH2"}
+    proc = run("nodes", "--layer", "rail1520", "--geodata", str(toy_dir))
+    assert "UZCITY" in proc.stdout and "PKPORT" not in proc.stdout
+    proc = run("crossings", "--country", "PK", "--geodata", str(toy_dir))
+    assert proc.returncode == 0
+    assert "X3" in proc.stdout and "X4" in proc.stdout and "X1" not in proc.stdout
+    proc = run("crossings", "--mode", "rail", "--geodata", str(toy_dir), "--json")
+    assert [r["id"] for r in json.loads(proc.stdout)] == ["X1"]
+
+
+def test_validate_command(toy_dir):
+    proc = run("validate", str(toy_dir), "--report")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "estimates:" in proc.stdout
+    (toy_dir / "places.csv").write_text((toy_dir / "places.csv").read_text().replace("37.3,67.4", "37.3,east", 1))
+    proc = run("validate", str(toy_dir))
+    assert proc.returncode == 5
+    assert "places.csv:3: lon 'east' is not a number" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (["route", "Atlantis", "Pkport"], 3, "unknown place 'Atlantis'"),
+        (["route", "Afcty", "Pkport"], 3, "did you mean: Afcity"),
+        (["route", "Uzcity", "Pkport", "--modes", "rail"], 4, "--modes rail cuts every path"),
+        (["route", "Uzcity", "Pkport", "--avoid", "Afsouth"], 4, "--avoid AFSOUTH cuts every path"),
+        (["route", "Uzcity", "Pkport", "--avoid", "Xanadu"], 3, "nothing called 'Xanadu' to avoid"),
+        (["route", "Uzcity", "Pkport", "--cargo", "gold"], 2, "unknown cargo profile 'gold'"),
+        (["route", "Uzcity", "Pkport", "--tonnes", "-3"], 2, "must be a positive number"),
+        (["route", "Uzcity", "Pkport", "--alternatives", "0"], 2, "must be at least 1"),
+        (["route", "Uzcity", "Pkport", "--modes", "boat"], 2, "unknown mode(s) boat"),
+        (["route", "Uzcity", "Pkport", "--objective", "fastest"], 2, "invalid choice"),
+        (["route", "Uzcity"], 2, "required"),
+        (["teleport"], 2, "invalid choice"),
+    ],
+)
+def test_user_errors_exit_codes(toy_dir, args, code, text):
+    assert_one_line_error(run(*args, "--geodata", str(toy_dir)) if args[0] != "teleport" else run(*args), code, text)
+
+
+def test_bad_geodata_exits_5(tmp_path, toy_dir):
+    assert_one_line_error(run("route", "A", "B", "--geodata", str(tmp_path / "missing")), 5, "not a directory")
+    (toy_dir / "costs.toml").write_text("[road\n")
+    assert_one_line_error(run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir)), 5, "costs.toml: not valid TOML")
+
+
+def test_help_lists_every_command():
+    proc = run("--help")
+    assert proc.returncode == 0
+    for cmd in ("route", "nodes", "crossings", "validate"):
+        assert cmd in proc.stdout
