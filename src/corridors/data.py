@@ -75,6 +75,7 @@ CROSSING_COLUMNS = (
     "closure_group",
     "transload",
     "status",
+    "project",
     *SOURCE_FIELDS,
 )
 GROUP_COLUMNS = ("id", "name", "closure_prob", "closure_mean_days", *SOURCE_FIELDS)
@@ -192,6 +193,7 @@ class Crossing:
     closure_group: str
     transload: bool
     status: str
+    project: str
     provenance: Provenance
     row: int = 0
 
@@ -516,6 +518,10 @@ def parse_crossings(directory: Path, problems: list[Problem]) -> list[Crossing]:
         rail_fee = r.number("rail_fee_usd_per_wagon", required=has_rail)
         prob = r.number("closure_prob", low=0.0, high=1.0)
         transload = r.choice("transload", ("yes", "no"))
+        status = r.choice("status", STATUSES)
+        project = r.text("project", required=False)
+        if status in ("planned", "under_construction") and not project:
+            r.problem(f"a {status} crossing needs a project id")
         out.append(
             Crossing(
                 id=r.text("id"),
@@ -534,7 +540,8 @@ def parse_crossings(directory: Path, problems: list[Problem]) -> list[Crossing]:
                 closure_mean_days=r.number("closure_mean_days") or 0.0,
                 closure_group=r.text("closure_group", required=False),
                 transload=transload == "yes",
-                status=r.choice("status", STATUSES),
+                status=status,
+                project=project,
                 provenance=r.provenance(),
                 row=r.row,
             )

@@ -143,7 +143,7 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         )
 
     for c in data.crossings.values():
-        if c.status == "closed" or (c.status != "open" and c.id not in opened):
+        if c.status != "open" and c.project not in opened:
             continue
         _add_crossing(graph, data, c)
 
