@@ -10,10 +10,13 @@ USD per tonne for one cargo profile and into the weight an objective minimises:
   per-tonne cost of forced transloading where the crossing requires it
 - transfer: ``cost_usd_per_t`` of the terminal
 - generalized cost (USD/t) = money (USD/t) + value of time (USD/t/h) x hours
+- reliability: ``-log(1 - p)`` on each crossing, ``p`` the chance that it or its closure group
+  is closed, so the least total weight is the route most likely to be open end to end
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +24,10 @@ from typing import Any
 from corridors.data import CargoProfile, CostParams
 from corridors.errors import UsageError
 
-#: What a route can minimise (``reliability`` arrives with the risk model).
-OBJECTIVES: tuple[str, ...] = ("generalized", "cost", "time", "distance")
+#: What a route can minimise.
+OBJECTIVES: tuple[str, ...] = ("generalized", "cost", "time", "distance", "reliability")
+#: Under ``reliability`` the generalized cost only breaks ties between equally reliable routes.
+TIE_BREAK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,18 @@ class CostModel:
         cost = self.cost_per_t(attrs)
         if objective == "cost":
             return cost
-        return self.generalized(cost, attrs["time_h"])
+        generalized = self.generalized(cost, attrs["time_h"])
+        if objective == "reliability":
+            return closure_weight(attrs) + TIE_BREAK * generalized
+        return generalized
+
+
+def closure_weight(attrs: Mapping[str, Any]) -> float:
+    """``-log(1 - p)`` for a crossing edge (its own and its group's closure), 0 otherwise."""
+    if attrs.get("kind") != "crossing":
+        return 0.0
+    p_open = (1 - attrs.get("closure_prob", 0.0)) * (1 - attrs.get("group_closure_prob", 0.0))
+    return -math.log(max(p_open, 1e-300))
 
 
 def check_objective(objective: str) -> str:

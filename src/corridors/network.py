@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from corridors.route import Route
+    from corridors.scenarios import Scenario
 
 CRS = "EPSG:4326"
 
@@ -112,7 +113,7 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
     places = data.places
 
     for e in data.edges.values():
-        if e.status != "open" and e.project not in opened:
+        if not _is_built(e.status, e.project, opened):
             continue
         a, b = places[e.from_id], places[e.to_id]
         u, v = _ensure_node(graph, a, e.layer), _ensure_node(graph, b, e.layer)
@@ -143,7 +144,7 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         )
 
     for c in data.crossings.values():
-        if c.status != "open" and c.project not in opened:
+        if not _is_built(c.status, c.project, opened):
             continue
         _add_crossing(graph, data, c)
 
@@ -171,6 +172,11 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
             country=p.country,
         )
     return graph
+
+
+def _is_built(status: str, project: str, opened: set[str]) -> bool:
+    """Open links are built; planned ones when their project is opened; closed ones never."""
+    return status == "open" or (status in ("planned", "under_construction") and project in opened)
 
 
 def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
@@ -233,6 +239,25 @@ class Network:
         self.open_projects = tuple(open_projects)
         self.graph = build_graph(data, self.open_projects)
         self.places = PlaceIndex(data)
+
+    def with_scenarios(self, scenarios: Sequence[Scenario]) -> Network:
+        """A new network with scenarios applied in order (this one is left as it is).
+
+        Parameters
+        ----------
+        scenarios
+            Scenarios from :func:`corridors.scenarios.load_scenario` or
+            :func:`corridors.scenarios.from_flags`.
+
+        Returns
+        -------
+        Network
+
+        """
+        from corridors.scenarios import apply_all
+
+        data, opened = apply_all(self.data, scenarios)
+        return Network(data, (*self.open_projects, *sorted(opened - set(self.open_projects))))
 
     def layers_of(self, place_id: str) -> list[str]:
         """Graph nodes of a place, one per layer it serves."""
