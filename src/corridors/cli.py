@@ -46,9 +46,36 @@ def _positive_float(text: str) -> float:
 
 
 def _load(args: argparse.Namespace) -> Any:
+    """The network of ``--geodata``, with ``--scenario``, ``--close`` and ``--open`` applied."""
     from corridors.network import load_network
 
-    return load_network(args.geodata)
+    net = load_network(args.geodata)
+    scenarios = _scenarios(args, net)
+    return net.with_scenarios(scenarios) if scenarios else net
+
+
+def _scenarios(args: argparse.Namespace, net: Any) -> list[Any]:
+    from corridors.scenarios import from_flags, load_scenario
+
+    out = [load_scenario(name, net.data.directory) for name in getattr(args, "scenario", None) or ()]
+    close, opened = getattr(args, "close", None) or (), getattr(args, "open", None) or ()
+    if close or opened:
+        out.append(from_flags(close, opened))
+    return out
+
+
+def _route_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()] if args.modes else None
+    return {
+        "cargo": args.cargo, "tonnes": args.tonnes, "objective": args.objective, "modes": modes,
+        "via": args.via or (), "avoid": args.avoid or (),
+    }  # fmt: skip
+
+
+def _write_json_file(path: str, obj: Any) -> None:
+    from corridors.io import write_json
+
+    write_json(path, obj)
 
 
 def _emit_json(obj: Any) -> None:
@@ -59,29 +86,94 @@ def cmd_route(args: argparse.Namespace) -> int:
     """``route``: the least-cost corridor between two places."""
     from corridors import report
 
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()] if args.modes else None
     net = _load(args)
-    route = net.route(
-        args.origin,
-        args.destination,
-        cargo=args.cargo,
-        tonnes=args.tonnes,
-        objective=args.objective,
-        modes=modes,
-        via=args.via or (),
-        avoid=args.avoid or (),
-        alternatives=args.alternatives,
-    )
+    route = net.route(args.origin, args.destination, alternatives=args.alternatives, **_route_kwargs(args))
     if args.geojson:
-        from corridors.io import write_json
-
-        write_json(args.geojson, route.to_geojson())
+        _write_json_file(args.geojson, route.to_geojson())
     if args.json:
         _emit_json(route.to_dict())
     else:
         print(report.route_report(route))
         if args.geojson:
             print(f"\nlegs written to {args.geojson}")
+    return 0
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    """``whatif``: baseline and scenario routes side by side, with deltas."""
+    from corridors import report
+    from corridors.errors import NoRouteError
+    from corridors.network import load_network
+
+    base_net = load_network(args.geodata)
+    scenarios = _scenarios(args, base_net)
+    if not scenarios:
+        raise UsageError("whatif needs at least one --scenario, --close or --open")
+    scen_net = base_net.with_scenarios(scenarios)
+    kwargs = _route_kwargs(args)
+    base = base_net.route(args.origin, args.destination, **kwargs)
+    try:
+        scen, reason = scen_net.route(args.origin, args.destination, **kwargs), None
+    except NoRouteError as exc:
+        scen, reason = None, exc.message
+    names = [s.name for s in scenarios]
+    if args.json:
+        _emit_json({
+            "scenarios": names,
+            "baseline": base.to_dict(),
+            "scenario": scen.to_dict() if scen else None,
+            "no_route_reason": reason,
+            "deltas": {r["metric"]: r["delta"] for r in report.whatif_rows(base, scen) if r["metric"] != "crossings"},
+        })  # fmt: skip
+    else:
+        print(report.whatif_report(base, scen, names, reason))
+    return 0
+
+
+def cmd_risk(args: argparse.Namespace) -> int:
+    """``risk``: Monte Carlo over closure states."""
+    from corridors import report
+    from corridors.risk import simulate
+
+    net = _load(args)
+    bar = None
+    if not args.json and args.samples >= 50_000:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.samples, unit="sample", file=sys.stderr, leave=False)
+    try:
+        result = simulate(
+            net, args.origin, args.destination, samples=args.samples, seed=args.seed, wait=args.wait,
+            cargo=args.cargo, tonnes=args.tonnes, objective=args.objective,
+            progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+        )  # fmt: skip
+    finally:
+        if bar:
+            bar.close()
+    if args.json:
+        _emit_json(result.to_dict())
+    else:
+        print(report.risk_report(result))
+    return 0
+
+
+def cmd_criticality(args: argparse.Namespace) -> int:
+    """``criticality``: close each crossing (or edge) alone and rank the damage."""
+    from corridors import report
+    from corridors.demand import default_od_path, load_flows
+    from corridors.risk import criticality
+
+    net = _load(args)
+    flows = load_flows(args.od or default_od_path(net.data.directory))
+    rows = criticality(net, flows, edges=args.edges, objective=args.objective)
+    if args.json:
+        _emit_json({"flows": len(flows), "tonnes_per_year": sum(f.tonnes_per_year for f in flows),
+                    "cases": [r.to_dict() for r in rows]})  # fmt: skip
+    else:
+        print(report.criticality_table(rows, args.top))
+        print(
+            f"\n{len(flows)} flows, {sum(f.tonnes_per_year for f in flows):,.0f} t/yr; each row closes one {'crossing or edge' if args.edges else 'crossing'} alone"
+        )
     return 0
 
 
@@ -134,13 +226,71 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 5
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative whole number, not {value}")
+    return value
+
+
+def _parents() -> dict[str, argparse.ArgumentParser]:
+    """Option groups shared by several commands."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--geodata", metavar="DIR", help="geodata directory (default: the shipped geodata/, or $CORRIDORS_GEODATA)"
     )
+    common.add_argument("--json", action="store_true", help="print JSON (schemas in README)")
 
+    scenario = argparse.ArgumentParser(add_help=False)
+    scenario.add_argument(
+        "--scenario",
+        action="append",
+        metavar="NAME_OR_FILE",
+        help="apply a scenario (shipped name or .toml path; repeatable, in order)",
+    )
+    scenario.add_argument(
+        "--close", action="append", metavar="ID", help="close a crossing (ID or ID:mode), edge or place (repeatable)"
+    )
+    scenario.add_argument(
+        "--open", action="append", metavar="PROJECT", help="open a planned project, e.g. TAR (repeatable)"
+    )
+
+    pair = argparse.ArgumentParser(add_help=False)
+    pair.add_argument("origin", help="place name, id or alias, or LAT,LON")
+    pair.add_argument("destination", help="place name, id or alias, or LAT,LON")
+    pair.add_argument(
+        "--cargo", default="general", help="cargo profile: general, bulk, fuel, perishable (default general)"
+    )
+    pair.add_argument(
+        "--tonnes", type=_positive_float, help="shipment size in tonnes (default one truckload of the profile)"
+    )
+    pair.add_argument(
+        "--objective", default="generalized", choices=OBJECTIVE_CHOICES, help="what to minimise (default generalized)"
+    )
+
+    restrict = argparse.ArgumentParser(add_help=False)
+    restrict.add_argument("--modes", help="modes allowed, comma-separated: road,rail (default both)")
+    restrict.add_argument(
+        "--via", action="append", metavar="PLACE", help="a place the route must pass (repeatable, in order)"
+    )
+    restrict.add_argument(
+        "--avoid",
+        action="append",
+        metavar="PLACE_OR_CROSSING",
+        help="a crossing, place or edge id to avoid (repeatable)",
+    )
+    return {"common": common, "scenario": scenario, "pair": pair, "restrict": restrict}
+
+
+OBJECTIVE_CHOICES = ("generalized", "cost", "time", "distance", "reliability")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    par = _parents()
     parser = _Parser(
         prog=PROG,
         description="Freight corridors through Afghanistan: least-cost routes over road and rail, border crossings and transshipments.",
@@ -150,31 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "route",
-        parents=[common],
+        parents=[par["pair"], par["restrict"], par["scenario"], par["common"]],
         help="least-cost corridor between two places",
         description="Least-cost corridor between two places, leg by leg.",
-    )
-    p.add_argument("origin", help="place name, id or alias, or LAT,LON")
-    p.add_argument("destination", help="place name, id or alias, or LAT,LON")
-    p.add_argument(
-        "--cargo", default="general", help="cargo profile: general, bulk, fuel, perishable (default general)"
-    )
-    p.add_argument(
-        "--tonnes", type=_positive_float, help="shipment size in tonnes (default one truckload of the profile)"
-    )
-    p.add_argument(
-        "--objective",
-        default="generalized",
-        choices=("generalized", "cost", "time", "distance"),
-        help="what to minimise (default generalized)",
-    )
-    p.add_argument("--modes", help="modes allowed, comma-separated: road,rail (default both)")
-    p.add_argument("--via", action="append", metavar="PLACE", help="a place the route must pass (repeatable, in order)")
-    p.add_argument(
-        "--avoid",
-        action="append",
-        metavar="PLACE_OR_CROSSING",
-        help="a crossing, place or edge id to avoid (repeatable)",
     )
     p.add_argument(
         "--alternatives",
@@ -183,37 +311,85 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="show the K best corridors that differ in their border crossings",
     )
-    p.add_argument("--json", action="store_true", help="print JSON (schema in README)")
     p.add_argument("--geojson", metavar="FILE", help="write the legs as GeoJSON LineStrings")
     p.set_defaults(func=cmd_route)
 
     p = sub.add_parser(
-        "nodes", parents=[common], help="list the places of the network", description="List the places of the network."
+        "whatif",
+        parents=[par["pair"], par["restrict"], par["scenario"], par["common"]],
+        help="baseline and scenario routes side by side",
+        description="Compare the route before and after a scenario.",
+    )
+    p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser(
+        "risk",
+        parents=[par["pair"], par["scenario"], par["common"]],
+        help="Monte Carlo over border closures",
+        description="Monte Carlo over closure states of the crossings and closure groups.",
+    )
+    p.add_argument(
+        "--samples", type=_positive_int, default=10_000, metavar="N", help="closure states to draw (default 10000)"
+    )
+    p.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=0,
+        metavar="S",
+        help="random seed (default 0; same seed, same numbers)",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="a closed crossing can be waited out (its mean closure duration) instead of detoured",
+    )
+    p.set_defaults(func=cmd_risk)
+
+    p = sub.add_parser(
+        "criticality",
+        parents=[par["scenario"], par["common"]],
+        help="rank crossings (and edges) by the damage of closing each",
+        description="Close each crossing (or edge) alone and rank the extra cost and the lost flows over an OD demand file.",
+    )
+    p.add_argument("--od", metavar="FILE", help="origin-destination demand CSV (default geodata/od/trade_flows.csv)")
+    p.add_argument("--edges", action="store_true", help="also close every road and rail edge")
+    p.add_argument(
+        "--objective",
+        default="generalized",
+        choices=OBJECTIVE_CHOICES[:4],
+        help="what routes minimise (default generalized)",
+    )
+    p.add_argument("--top", type=_positive_int, metavar="N", help="show the N most critical only")
+    p.set_defaults(func=cmd_criticality)
+
+    p = sub.add_parser(
+        "nodes",
+        parents=[par["scenario"], par["common"]],
+        help="list the places of the network",
+        description="List the places of the network.",
     )
     p.add_argument("--country", help="ISO country code, e.g. AF")
     p.add_argument("--kind", help="city, town, border, port, terminal or junction")
     p.add_argument("--layer", choices=("road", "rail1520", "rail1435", "rail1676"), help="only places on this layer")
-    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_nodes)
 
     p = sub.add_parser(
         "crossings",
-        parents=[common],
+        parents=[par["scenario"], par["common"]],
         help="list the border crossings",
         description="List the border crossings with their times, fees and closure figures.",
     )
     p.add_argument("--country", help="partner country code, e.g. PK")
     p.add_argument("--mode", choices=("road", "rail"), help="only crossings that serve this mode")
-    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_crossings)
 
     p = sub.add_parser(
         "validate",
-        parents=[common],
         help="check a geodata directory",
         description="Check a geodata directory; print every problem as file:row: message.",
     )
     p.add_argument("directory", nargs="?", help="geodata directory (default the shipped one)")
+    p.add_argument("--geodata", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--report", action="store_true", help="add a summary: counts and the list of estimates")
     p.set_defaults(func=cmd_validate)
     return parser

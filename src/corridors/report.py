@@ -224,3 +224,104 @@ def crossings_table(rows: Sequence[dict[str, Any]]) -> str:
         ],
         right=(4, 5, 6, 7, 8, 9),
     )
+
+
+def _fmt_metric(key: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if key == "crossings":
+        return " > ".join(value) or "(none)"
+    if key in ("cost_usd", "generalized_cost_usd"):
+        return f"{value:,.0f}"
+    if key == "p_open":
+        return f"{value:.4f}"
+    return f"{value:,.2f}"
+
+
+WHATIF_METRICS = (
+    ("crossings", "crossings"),
+    ("distance_km", "distance km"),
+    ("time_h", "time h"),
+    ("time_days", "time days"),
+    ("cost_usd", "cost USD"),
+    ("cost_usd_per_t", "cost USD/t"),
+    ("generalized_cost", "generalized USD/t"),
+    ("p_open", "P(all crossings open)"),
+)
+
+
+def whatif_rows(base: Route, scenario: Route | None) -> list[dict[str, Any]]:
+    """Metric, baseline, scenario and delta for the whatif comparison."""
+    rows = []
+    for key, label in WHATIF_METRICS:
+        b = base.crossings if key == "crossings" else base.totals[key]
+        s = None if scenario is None else (scenario.crossings if key == "crossings" else scenario.totals[key])
+        delta = None if key == "crossings" or s is None else round(s - b, 6)
+        rows.append({"metric": key, "label": label, "baseline": b, "scenario": s, "delta": delta})
+    return rows
+
+
+def whatif_report(base: Route, scenario: Route | None, names: Sequence[str], reason: str | None) -> str:
+    """Baseline and scenario side by side, with deltas."""
+    o, d = base.origin, base.destination
+    lines = [f"{o['name']} ({o['country']}) -> {d['name']} ({d['country']})", f"scenario: {', '.join(names)}", ""]
+    rows = []
+    for r in whatif_rows(base, scenario):
+        delta = "" if r["delta"] is None else (f"{r['delta']:+.4f}" if r["metric"] == "p_open" else f"{r['delta']:+,.2f}")
+        rows.append(
+            (r["label"], _fmt_metric(r["metric"], r["baseline"]), _fmt_metric(r["metric"], r["scenario"]), delta)
+        )
+    lines.append(table(("", "baseline", "scenario", "delta"), rows, right=(3,)))
+    if scenario is None:
+        lines += ["", f"scenario: {reason}"]
+    return "\n".join(lines)
+
+
+def risk_report(result: Any) -> str:
+    """Monte Carlo summary: percentiles, no-route share, usage, value of flexibility."""
+    r = result
+    lines = [
+        f"{r.origin} -> {r.destination}: {r.samples:,} samples (seed {r.seed}, {r.distinct_states} distinct closure states), "
+        f"cargo {r.cargo}, {r.tonnes:g} t, {'wait or detour' if r.wait else 'detour only'}",
+        "",
+    ]
+    rows = []
+    for label, stats in (("cost USD", r.cost_usd), ("time h", r.time_h), ("generalized USD/t", r.generalized_cost)):
+        rows.append((label, *(f"{stats[k]:,.2f}" for k in ("mean", "p50", "p90", "p95"))))
+    lines.append(table(("", "mean", "P50", "P90", "P95"), rows, right=(1, 2, 3, 4)))
+    lines += [
+        "",
+        f"P(no route): {r.p_no_route:.4f}",
+        f"baseline corridor {' > '.join(r.baseline['crossings']) or '(none)'}: open end to end with P = {r.baseline['p_open']:.4f}",
+        f"expected generalized cost committed to the baseline (waiting out closures): USD {r.committed_generalized_cost:,.2f}/t",
+        f"expected generalized cost rerouting (wait or detour, best each time):       USD {r.rerouting_generalized_cost:,.2f}/t",
+        f"value of flexibility: USD {r.value_of_flexibility:,.2f}/t",
+        "",
+        "Crossing use (share of samples)",
+    ]
+    lines += [f"  {c:<10} {share:7.2%}" for c, share in r.crossing_use.items()]
+    lines.append("Corridor use (share of samples)")
+    lines += [f"  {c:<30} {share:7.2%}" for c, share in r.corridor_use.items()]
+    return "\n".join(lines)
+
+
+def criticality_table(rows: Sequence[Any], top: int | None = None) -> str:
+    """Ranked crossings (and edges) by flows lost and extra cost."""
+    shown = rows[:top] if top else rows
+    return table(
+        ("#", "closed", "kind", "name", "flows lost", "tonnes lost/yr", "flows rerouted", "extra cost USD/yr"),
+        [
+            (
+                i,
+                r.closed,
+                r.kind,
+                r.name,
+                r.flows_lost,
+                f"{r.tonnes_lost:,.0f}",
+                r.flows_rerouted,
+                f"{r.extra_cost_usd:,.0f}",
+            )
+            for i, r in enumerate(shown, 1)
+        ],
+        right=(0, 4, 5, 6, 7),
+    )

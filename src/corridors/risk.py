@@ -141,7 +141,7 @@ class RiskResult:
 def _stats(values: np.ndarray) -> dict[str, float]:
     if len(values) == 0:
         return {"mean": float("nan"), "p50": float("nan"), "p90": float("nan"), "p95": float("nan")}
-    p50, p90, p95 = np.percentile(values, [50, 90, 95])
+    p50, p90, p95 = np.percentile(values, [50, 90, 95], method="inverted_cdf")
     return {"mean": float(values.mean()), "p50": float(p50), "p90": float(p90), "p95": float(p95)}
 
 

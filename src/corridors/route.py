@@ -44,6 +44,9 @@ class Leg:
     to_layer: str | None = None
     transfer_kind: str | None = None
     transload_time_h: float | None = None
+    closure_prob: float | None = None
+    closure_group: str | None = None
+    group_closure_prob: float | None = None
     coords: list[tuple[float, float]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,7 +106,23 @@ class Route:
             "cost_usd_per_t": round(cost / self.tonnes, 2),
             "generalized_cost": round(gen, 2),
             "generalized_cost_usd": round(gen * self.tonnes, 2),
+            "p_open": round(self.p_open, 6),
         }
+
+    @property
+    def p_open(self) -> float:
+        """Probability that no crossing on the route is closed (each closure group once)."""
+        p = 1.0
+        crossings: dict[str, float] = {}
+        groups: dict[str, float] = {}
+        for leg in self.leg_list:
+            if leg.kind == "crossing" and leg.crossing_id:
+                crossings[leg.crossing_id] = leg.closure_prob or 0.0
+                if leg.closure_group:
+                    groups[leg.closure_group] = leg.group_closure_prob or 0.0
+        for q in [*crossings.values(), *groups.values()]:
+            p *= 1 - q
+        return p
 
     @property
     def crossings(self) -> list[str]:
@@ -249,6 +268,9 @@ def build_route(
         if d["kind"] == "crossing":
             leg.crossing_id = d["crossing_id"]
             leg.crossing_name = d["crossing_name"]
+            leg.closure_prob = d["closure_prob"]
+            leg.closure_group = d["closure_group"] or None
+            leg.group_closure_prob = d["group_closure_prob"] if d["closure_group"] else None
             fees_per_t = per_t - d.get("cost_usd_per_t", 0.0)
             leg.fee_usd = fees_per_t * tonnes
             if d.get("transload_cost_usd_per_t") is not None:
