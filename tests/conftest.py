@@ -174,7 +174,9 @@ def write_toy_geodata(directory: Path) -> Path:
         directory / "crossings.csv",
         CROSSING_COLUMNS,
         [
-            dict(zip(crossing_keys, c, strict=True)) | {"status": "open", "project": "", "capacity_trucks_per_day": 100} | prov
+            dict(zip(crossing_keys, c, strict=True))
+            | {"status": "open", "project": "", "capacity_trucks_per_day": 100}
+            | prov
             for c in TOY_CROSSINGS
         ],
     )

@@ -27,10 +27,15 @@ def edge_weight(d: dict, profile: dict, wagon_t: float, objective: str) -> float
     return money + profile["value_of_time_usd_per_t_h"] * d["time_h"]
 
 
-def oracle_cost(net, origin_id: str, dest_id: str, cargo: str = "general", objective: str = "generalized") -> float | None:
+def oracle_cost(
+    net, origin_id: str, dest_id: str, cargo: str = "general", objective: str = "generalized"
+) -> float | None:
     """Least total weight from any layer of origin to any layer of destination, or None."""
     costs = net.data.costs
-    profile = {k: costs.get("cargo", cargo, k) for k in ("payload_t", "value_of_time_usd_per_t_h", "road_cost_factor", "rail_cost_factor")}
+    profile = {
+        k: costs.get("cargo", cargo, k)
+        for k in ("payload_t", "value_of_time_usd_per_t_h", "road_cost_factor", "rail_cost_factor")
+    }
     wagon_t = costs.get("rail", "wagon_payload_t")
     g = nx.DiGraph()
     for u, v, d in net.graph.edges(data=True):
@@ -51,4 +56,9 @@ def oracle_cost(net, origin_id: str, dest_id: str, cargo: str = "general", objec
         return None
 
 
-OBJECTIVE_TOTAL = {"generalized": "generalized_cost", "cost": "cost_usd_per_t", "time": "time_h", "distance": "distance_km"}
+OBJECTIVE_TOTAL = {
+    "generalized": "generalized_cost",
+    "cost": "cost_usd_per_t",
+    "time": "time_h",
+    "distance": "distance_km",
+}

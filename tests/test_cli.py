@@ -33,7 +33,20 @@ def test_route_text(toy_dir):
 
 
 def test_route_json_schema(toy_dir):
-    proc = run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir), "--json", "--alternatives", "3", "--cargo", "bulk", "--tonnes", "500")
+    proc = run(
+        "route",
+        "Uzcity",
+        "Pkport",
+        "--geodata",
+        str(toy_dir),
+        "--json",
+        "--alternatives",
+        "3",
+        "--cargo",
+        "bulk",
+        "--tonnes",
+        "500",
+    )
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     assert d["origin"]["id"] == "UZCITY" and d["destination"]["id"] == "PKPORT"

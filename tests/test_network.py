@@ -35,12 +35,14 @@ def test_transfers_only_at_terminals(toy_net):
 def test_one_crossing_edge_per_mode_and_direction(toy_net):
     g = toy_net.graph
     x1 = [(u, v, d["mode"]) for u, v, d in g.edges(data=True) if d.get("crossing_id") == "X1"]
-    assert sorted(x1) == sorted([
-        ("AFPOST:road", "UZPOST:road", "road"),
-        ("UZPOST:road", "AFPOST:road", "road"),
-        ("AFPOST:rail1520", "UZPOST:rail1520", "rail"),
-        ("UZPOST:rail1520", "AFPOST:rail1520", "rail"),
-    ])
+    assert sorted(x1) == sorted(
+        [
+            ("AFPOST:road", "UZPOST:road", "road"),
+            ("UZPOST:road", "AFPOST:road", "road"),
+            ("AFPOST:rail1520", "UZPOST:rail1520", "rail"),
+            ("UZPOST:rail1520", "AFPOST:rail1520", "rail"),
+        ]
+    )
     x2 = [d["mode"] for _, _, d in g.edges(data=True) if d.get("crossing_id") == "X2"]
     assert x2 == ["road", "road"]
 
@@ -52,8 +54,20 @@ def test_planned_links_only_when_opened(toy_dir):
 
     path = toy_dir / "edges.csv"
     rows = list(csv.DictReader(path.open()))
-    rows.append(rows[0] | {"id": "PLAN-1", "from": "AFSOUTH", "to": "AFPOST2", "mode": "road", "road_class": "primary",
-                           "country": "AF", "distance_km": "500", "status": "planned", "project": "NEWROAD"})
+    rows.append(
+        rows[0]
+        | {
+            "id": "PLAN-1",
+            "from": "AFSOUTH",
+            "to": "AFPOST2",
+            "mode": "road",
+            "road_class": "primary",
+            "country": "AF",
+            "distance_km": "500",
+            "status": "planned",
+            "project": "NEWROAD",
+        }
+    )
     with path.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()

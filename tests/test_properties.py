@@ -49,8 +49,12 @@ def test_removing_an_edge_never_lowers_the_optimum(request, which, data, objecti
 
 @pytest.mark.parametrize("which", ["toy_net", "shipped_net"])
 @SETTINGS
-@given(data=st.data(), objective=st.sampled_from(OBJECTIVES), cargo=st.sampled_from(["general", "bulk", "fuel", "perishable"]),
-       tonnes=st.floats(min_value=0.5, max_value=5000))
+@given(
+    data=st.data(),
+    objective=st.sampled_from(OBJECTIVES),
+    cargo=st.sampled_from(["general", "bulk", "fuel", "perishable"]),
+    tonnes=st.floats(min_value=0.5, max_value=5000),
+)
 def test_route_totals_are_the_sum_of_legs(request, which, data, objective, cargo, tonnes):
     net = _net(request, which)
     places = _routable(net)

@@ -107,7 +107,18 @@ def test_bad_options(toy_net):
 
 def test_json_dict_shape_and_leg_sum(toy_net):
     d = toy_net.route("Uzcity", "Pkport", alternatives=2).to_dict()
-    assert {"origin", "destination", "cargo", "objective", "tonnes", "totals", "legs", "crossings", "transfers", "alternatives"} <= d.keys()
+    assert {
+        "origin",
+        "destination",
+        "cargo",
+        "objective",
+        "tonnes",
+        "totals",
+        "legs",
+        "crossings",
+        "transfers",
+        "alternatives",
+    } <= d.keys()
     assert sum(leg["cost_usd"] for leg in d["legs"]) == pytest.approx(d["totals"]["cost_usd"], abs=1e-6)
     for leg in d["legs"]:
         assert leg["kind"] in {"road", "rail", "transfer", "crossing"}

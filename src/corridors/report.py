@@ -267,7 +267,9 @@ def whatif_report(base: Route, scenario: Route | None, names: Sequence[str], rea
     lines = [f"{o['name']} ({o['country']}) -> {d['name']} ({d['country']})", f"scenario: {', '.join(names)}", ""]
     rows = []
     for r in whatif_rows(base, scenario):
-        delta = "" if r["delta"] is None else (f"{r['delta']:+.4f}" if r["metric"] == "p_open" else f"{r['delta']:+,.2f}")
+        delta = (
+            "" if r["delta"] is None else (f"{r['delta']:+.4f}" if r["metric"] == "p_open" else f"{r['delta']:+,.2f}")
+        )
         rows.append(
             (r["label"], _fmt_metric(r["metric"], r["baseline"]), _fmt_metric(r["metric"], r["scenario"]), delta)
         )

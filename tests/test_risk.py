@@ -1,0 +1,181 @@
+"""Risk: Monte Carlo against exact enumeration, invariants, criticality, the fast path."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corridors import risk
+from corridors.errors import NoRouteError, UsageError
+from corridors.fastpath import Snapshot
+from corridors.scenarios import Scenario
+
+PAIRS = [("Uzcity", "Pkport"), ("Uzcity", "Afsouth"), ("Afcity", "Pkport"), ("Uzpost Two", "Pkport")]
+
+
+def no_closures(net):
+    values = {f"crossing.{c}.closure_prob": 0.0 for c in net.data.crossings}
+    values |= {f"group.{g}.closure_prob": 0.0 for g in net.data.groups}
+    return net.with_scenarios([Scenario("certain", set_values=values)])
+
+
+@pytest.mark.parametrize(("o", "d"), PAIRS)
+def test_zero_probabilities_give_the_deterministic_route(toy_net, o, d):
+    net = no_closures(toy_net)
+    result = risk.simulate(net, o, d, samples=500, seed=3)
+    route = net.route(o, d)
+    assert result.p_no_route == 0
+    assert result.distinct_states == 1
+    for key in ("mean", "p50", "p95"):
+        assert result.generalized_cost[key] == pytest.approx(route.totals["generalized_cost"], abs=0.01)
+        assert result.cost_usd[key] == pytest.approx(route.totals["cost_usd"], abs=0.05)
+        assert result.time_h[key] == pytest.approx(route.totals["time_h"], abs=0.01)
+    assert result.corridor_use == {" > ".join(route.crossings): 1.0}
+    assert result.value_of_flexibility == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("wait", [False, True])
+@pytest.mark.parametrize(("o", "d"), PAIRS)
+def test_monte_carlo_within_its_confidence_interval_of_exact(toy_net, o, d, wait):
+    samples = 20_000
+    mc = risk.simulate(toy_net, o, d, samples=samples, seed=11, wait=wait)
+    ex = risk.exact(toy_net, o, d, wait=wait)
+    assert ex.states == 2**5  # 4 crossings + 1 closure group, all uncertain
+    se_p = math.sqrt(max(ex.p_no_route * (1 - ex.p_no_route), 1e-12) / samples)
+    assert abs(mc.p_no_route - ex.p_no_route) <= 4 * se_p + 1e-9
+    gen = mc.per_sample["generalized_cost"][mc.per_sample["has_route"]]
+    se = gen.std(ddof=1) / math.sqrt(len(gen)) if gen.std() > 0 else 1e-9
+    assert abs(gen.mean() - ex.expected_generalized_cost) <= 4 * se + 1e-9
+
+
+def test_same_seed_same_numbers(toy_net):
+    a = risk.simulate(toy_net, "Uzcity", "Pkport", samples=3000, seed=5)
+    b = risk.simulate(toy_net, "Uzcity", "Pkport", samples=3000, seed=5)
+    c = risk.simulate(toy_net, "Uzcity", "Pkport", samples=3000, seed=6)
+    assert a.to_dict() == b.to_dict()
+    assert a.to_dict() != c.to_dict()
+
+
+def test_chunks_are_independent_of_sample_count(toy_net):
+    # the first CHUNK samples of a larger run are the samples of a run of CHUNK
+    small = risk.simulate(toy_net, "Uzcity", "Pkport", samples=risk.CHUNK, seed=2)
+    large = risk.simulate(toy_net, "Uzcity", "Pkport", samples=risk.CHUNK + 10, seed=2)
+    np.testing.assert_array_equal(
+        small.per_sample["generalized_cost"], large.per_sample["generalized_cost"][: risk.CHUNK]
+    )
+
+
+def test_wait_removes_no_route(toy_net):
+    result = risk.simulate(toy_net, "Uzcity", "Pkport", samples=5000, seed=1, wait=True)
+    assert result.p_no_route == 0
+    assert result.committed_generalized_cost >= result.rerouting_generalized_cost
+
+
+def test_bad_risk_input(toy_net):
+    with pytest.raises(UsageError, match="--samples must be at least 1"):
+        risk.simulate(toy_net, "Uzcity", "Pkport", samples=-5)
+    with pytest.raises(UsageError, match="--seed"):
+        risk.simulate(toy_net, "Uzcity", "Pkport", seed=-1)
+    closed = toy_net.with_scenarios([Scenario("c", close_crossings=("X3", "X4"))])
+    with pytest.raises(NoRouteError):
+        risk.simulate(closed, "Uzcity", "Pkport", samples=10)
+
+
+@pytest.mark.parametrize("objective", ["generalized", "cost", "time", "distance"])
+def test_fast_path_matches_the_networkx_router(toy_net, objective):
+    snap = Snapshot(toy_net, toy_net.cost_model("general"), objective)
+    places = ["UZCITY", "UZPOST2", "AFCITY", "AFSOUTH", "PKPORT"]
+    key = {"generalized": "generalized_cost", "cost": "cost_usd_per_t", "time": "time_h", "distance": "distance_km"}[
+        objective
+    ]
+    for o, d in itertools.permutations(places, 2):
+        fast = snap.solve(snap.nodes_of(o), snap.nodes_of(d))
+        route = toy_net.route(o, d, objective=objective)
+        value = {
+            "generalized_cost": fast.generalized,
+            "cost_usd_per_t": fast.cost_per_t,
+            "time_h": fast.time_h,
+            "distance_km": fast.distance_km,
+        }[key]
+        assert value == pytest.approx(route.totals[key], abs=0.02)
+        assert list(fast.crossings) == route.crossings
+
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(closed=st.sets(st.sampled_from(["X1", "X2", "X3", "X4"])), pair=st.sampled_from(PAIRS))
+def test_closing_crossings_never_lowers_the_optimum(toy_net, closed, pair):
+    snap = Snapshot(toy_net, toy_net.cost_model("general"), "generalized")
+    ends = risk.endpoints(snap, *pair)
+    base = snap.solve(ends.sources, ends.targets)
+    mask = np.array([c in closed for c in snap.crossing_ids])
+    after = snap.solve(ends.sources, ends.targets, mask)
+    if after is not None:
+        assert after.weight >= base.weight - 1e-9
+
+
+def test_opening_a_project_never_raises_the_optimum(toy_dir):
+    import csv
+
+    from corridors.network import load_network
+
+    path = toy_dir / "edges.csv"
+    rows = list(csv.DictReader(path.open()))
+    rows.append(
+        rows[0]
+        | {
+            "id": "PLAN-1",
+            "from": "AFCITY",
+            "to": "AFSOUTH2",
+            "mode": "road",
+            "road_class": "motorway",
+            "country": "AF",
+            "distance_km": "300",
+            "status": "planned",
+            "project": "EXPRESS",
+        }
+    )
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    net = load_network(toy_dir)
+    opened = net.with_scenarios([Scenario("open", open_projects=("EXPRESS",))])
+    for pair in itertools.permutations(["UZCITY", "AFCITY", "AFSOUTH", "PKPOST2", "PKPORT"], 2):
+        before = net.route(*pair).totals["generalized_cost"]
+        after = opened.route(*pair).totals["generalized_cost"]
+        assert after <= before + 1e-6
+    assert (
+        opened.route("AFCITY", "PKPORT").totals["generalized_cost"]
+        < net.route("AFCITY", "PKPORT").totals["generalized_cost"]
+    )
+
+
+def test_criticality_bridge_edge_loses_flows(toy_net):
+    flows = [risk.Flow("Uzcity", "Pkport", "general", 1000.0), risk.Flow("Uzcity", "Afcity", "bulk", 400.0)]
+    rows = risk.criticality(toy_net, flows, edges=True)
+    by_id = {r.closed: r for r in rows}
+    # AF-R-3 (Afcity-Afsouth) is a bridge: the only way south
+    assert by_id["AF-R-3"].flows_lost == 1 and by_id["AF-R-3"].tonnes_lost == 1000.0
+    assert rows[0].flows_lost >= 1
+    # closing X4 reroutes the southern flow through X3, at a cost equal to the route difference x tonnes
+    base = sum(leg.generalized_cost for leg in toy_net.route("Uzcity", "Pkport").leg_list)
+    alt = sum(leg.generalized_cost for leg in toy_net.route("Uzcity", "Pkport", avoid=["X4"]).leg_list)
+    assert by_id["X4"].extra_cost_usd == pytest.approx((alt - base) * 1000, rel=1e-3)
+    assert by_id["X4"].flows_lost == 0
+    # a crossing nobody uses costs nothing
+    assert by_id["X2"].extra_cost_usd == 0 and by_id["X2"].flows_rerouted == 0
+
+
+def test_reliability_objective_prefers_safer_crossings(toy_net):
+    safe = toy_net.with_scenarios([Scenario("risky", set_values={"crossing.X4.closure_prob": 0.5})])
+    route = safe.route("Uzcity", "Pkport", objective="reliability")
+    assert "X4" not in route.crossings
+    assert route.totals["p_open"] == pytest.approx((1 - 0.01) * (1 - 0.05) * (1 - 0.1), abs=1e-6)
