@@ -111,7 +111,7 @@ def test_each_error_class_has_its_message(toy_dir, file, row, changes, expected)
 
 def test_loading_refuses_broken_references(toy_dir):
     edit_csv(toy_dir / "edges.csv", 0, to="NOWHERE")
-    with pytest.raises(DataError, match="edges.csv:2: edge UZ-R-1: unknown place NOWHERE") as err:
+    with pytest.raises(DataError, match=r"edges\.csv:2: edge UZ-R-1: unknown place NOWHERE") as err:
         load_geodata(toy_dir)
     assert err.value.exit_code == 5
 
