@@ -133,3 +133,80 @@ def test_help_lists_every_command():
     assert proc.returncode == 0
     for cmd in ("route", "nodes", "crossings", "validate"):
         assert cmd in proc.stdout
+
+
+def test_whatif_side_by_side(toy_dir):
+    proc = run("whatif", "Uzcity", "Pkport", "--close", "X4", "--geodata", str(toy_dir))
+    assert proc.returncode == 0, proc.stderr
+    assert "baseline" in proc.stdout and "scenario" in proc.stdout
+    assert "X1 > X4" in proc.stdout and "X1 > X3" in proc.stdout
+    proc = run("whatif", "Uzcity", "Pkport", "--close", "X3", "--close", "X4", "--geodata", str(toy_dir), "--json")
+    d = json.loads(proc.stdout)
+    assert d["scenario"] is None and "not connected" in d["no_route_reason"]
+    assert d["baseline"]["crossings"] == ["X1", "X4"]
+
+
+def test_whatif_scenario_file_and_errors(toy_dir, tmp_path):
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "slow x1"\n[set]\n"crossing.X1.rail_time_h" = 200\n')
+    proc = run("whatif", "Uzcity", "Afcity", "--scenario", str(scen), "--geodata", str(toy_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["scenarios"] == ["slow x1"] and d["deltas"]["generalized_cost"] >= 0
+    assert_one_line_error(
+        run("whatif", "Uzcity", "Afcity", "--geodata", str(toy_dir)), 2, "needs at least one --scenario"
+    )
+    assert_one_line_error(
+        run("whatif", "Uzcity", "Afcity", "--scenario", "nope", "--geodata", str(toy_dir)), 2, "unknown scenario 'nope'"
+    )
+    assert_one_line_error(
+        run("route", "Uzcity", "Afcity", "--close", "X9", "--geodata", str(toy_dir)),
+        3,
+        "unknown crossing, edge or place 'X9'",
+    )
+    scen.write_text('[set]\n"crossing.X1.closure_prob" = 2\n')
+    assert_one_line_error(
+        run("route", "Uzcity", "Afcity", "--scenario", str(scen), "--geodata", str(toy_dir)),
+        5,
+        "probability outside [0, 1]",
+    )
+
+
+def test_risk_cli(toy_dir):
+    args = ("risk", "Uzcity", "Pkport", "--samples", "3000", "--seed", "4", "--geodata", str(toy_dir))
+    a = run(*args, "--json")
+    b = run(*args, "--json")
+    assert a.returncode == 0, a.stderr
+    assert a.stdout == b.stdout  # same seed, same numbers
+    assert a.stderr == ""  # silent with --json
+    d = json.loads(a.stdout)
+    assert d["samples"] == 3000 and 0 < d["p_no_route"] < 1
+    assert {"mean", "p50", "p90", "p95"} == set(d["cost_usd"])
+    text = run(*args, "--wait")
+    assert "value of flexibility" in text.stdout and "P(no route): 0.0000" in text.stdout
+    assert_one_line_error(
+        run("risk", "Uzcity", "Pkport", "--samples", "-5", "--geodata", str(toy_dir)), 2, "must be at least 1"
+    )
+
+
+def test_criticality_cli(toy_dir, tmp_path):
+    od = tmp_path / "od.csv"
+    od.write_text("origin,destination,cargo,tonnes_per_year\nUZCITY,PKPORT,general,1000\nUZCITY,AFCITY,bulk,500\n")
+    proc = run("criticality", "--od", str(od), "--edges", "--geodata", str(toy_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["flows"] == 2
+    first = d["cases"][0]
+    assert first["flows_lost"] >= 1
+    text = run("criticality", "--od", str(od), "--geodata", str(toy_dir), "--top", "2")
+    assert "extra cost USD/yr" in text.stdout
+    od.write_text("origin,destination,cargo,tonnes_per_year\nUZCITY,PKPORT,general,lots\n")
+    assert_one_line_error(
+        run("criticality", "--od", str(od), "--geodata", str(toy_dir)), 5, "tonnes_per_year 'lots' is not a number"
+    )
+
+
+def test_route_reliability_objective(toy_dir):
+    proc = run("route", "Uzcity", "Pkport", "--objective", "reliability", "--json", "--geodata", str(toy_dir))
+    assert proc.returncode == 0, proc.stderr
+    assert 0 < json.loads(proc.stdout)["totals"]["p_open"] <= 1

@@ -79,6 +79,9 @@ CROSSING_COLUMNS = (
     *SOURCE_FIELDS,
 )
 GROUP_COLUMNS = ("id", "name", "closure_prob", "closure_mean_days", *SOURCE_FIELDS)
+MAP_LAYER_COLUMNS = ("id", "name", "kind", "status", "project", "via", *SOURCE_FIELDS)
+MAP_LAYERS_FILE = "map_layers.csv"
+MAP_LAYER_KINDS: tuple[str, ...] = ("pipeline", "power_line")
 TERMINAL_COLUMNS = (
     "place",
     "from_layer",
@@ -234,6 +237,20 @@ class Terminal:
 
 
 @dataclass(frozen=True)
+class MapLayer:
+    """A line drawn on maps that carries no freight (a pipeline, a power line)."""
+
+    id: str
+    name: str
+    kind: str
+    status: str
+    project: str
+    via: tuple[Waypoint, ...]
+    provenance: Provenance
+    row: int = 0
+
+
+@dataclass(frozen=True)
 class Param:
     """One sourced number from ``costs.toml``."""
 
@@ -309,6 +326,7 @@ class GeoData:
     groups: dict[str, ClosureGroup]
     terminals: list[Terminal]
     costs: CostParams
+    map_layers: dict[str, MapLayer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -600,6 +618,30 @@ def parse_terminals(directory: Path, problems: list[Problem]) -> list[Terminal]:
     return out
 
 
+def parse_map_layers(directory: Path, problems: list[Problem]) -> list[MapLayer]:
+    """Parse the optional ``map_layers.csv``; field problems are appended to ``problems``."""
+    if not (directory / MAP_LAYERS_FILE).exists():
+        return []
+    out = []
+    for r in _read_rows(directory, MAP_LAYERS_FILE, MAP_LAYER_COLUMNS, problems):
+        via = _parse_via(r)
+        if len(via) < 2:
+            r.problem("via needs at least two points")
+        out.append(
+            MapLayer(
+                id=r.text("id"),
+                name=r.text("name"),
+                kind=r.choice("kind", MAP_LAYER_KINDS),
+                status=r.choice("status", STATUSES),
+                project=r.text("project", required=False),
+                via=via,
+                provenance=r.provenance(),
+                row=r.row,
+            )
+        )
+    return out
+
+
 def _walk_params(table: dict[str, Any], prefix: str, out: CostParams, problems: list[Problem]) -> None:
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else key
@@ -671,6 +713,7 @@ def parse_all(directory: str | Path) -> tuple[GeoData, list[Problem]]:
     groups = parse_groups(directory, problems)
     terminals = parse_terminals(directory, problems)
     costs = parse_costs(directory, problems)
+    map_layers = parse_map_layers(directory, problems)
     return (
         GeoData(
             directory=directory,
@@ -680,6 +723,7 @@ def parse_all(directory: str | Path) -> tuple[GeoData, list[Problem]]:
             groups=_index(groups, GROUPS_FILE, problems),
             terminals=terminals,
             costs=costs,
+            map_layers=_index(map_layers, MAP_LAYERS_FILE, problems),
         ),
         problems,
     )

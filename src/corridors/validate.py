@@ -185,6 +185,27 @@ def read_required(directory: Path, problems: list[Problem]) -> list[tuple[str, s
     return pairs
 
 
+def demand_problems(data: GeoData) -> list[Problem]:
+    """Problems of the shipped demand file: unreadable rows, unknown places."""
+    from corridors.demand import OD_DIR, load_flows
+    from corridors.errors import DataError
+
+    out: list[Problem] = []
+    folder = data.directory / OD_DIR
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        name = f"{OD_DIR}/{path.name}"
+        try:
+            flows = load_flows(path)
+        except DataError as exc:
+            out.append(Problem(name, 0, exc.message))
+            continue
+        for row, f in enumerate(flows, start=2):
+            for end in (f.origin, f.destination):
+                if end not in data.places:
+                    out.append(Problem(name, row, f"unknown place {end} (use place ids)"))
+    return out
+
+
 def connectivity_problems(data: GeoData) -> list[Problem]:
     """Return the required corridors (``required_corridors.csv``) that have no route."""
     from corridors.errors import CorridorsError
@@ -234,6 +255,7 @@ def validate(directory: str | Path) -> ValidationReport:
     data, problems = parse_all(directory)
     problems += integrity_problems(data)
     problems += geometry_problems(data)
+    problems += demand_problems(data)
     if not problems:
         problems += connectivity_problems(data)
     report = ValidationReport(problems=problems)
@@ -241,6 +263,7 @@ def validate(directory: str | Path) -> ValidationReport:
         "places by country": Counter(p.country for p in data.places.values()),
         "edges by mode": Counter(e.layer for e in data.edges.values()),
         "edges by status": Counter(e.status for e in data.edges.values()),
+        "map layers": Counter(m.kind for m in data.map_layers.values()),
         "crossings by partner country": Counter(
             data.places[c.partner_place].country for c in data.crossings.values() if c.partner_place in data.places
         ),
