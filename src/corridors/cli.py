@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from corridors.errors import CorridorsError, UsageError
@@ -88,14 +89,28 @@ def cmd_route(args: argparse.Namespace) -> int:
 
     net = _load(args)
     route = net.route(args.origin, args.destination, alternatives=args.alternatives, **_route_kwargs(args))
+    written = []
     if args.geojson:
         _write_json_file(args.geojson, route.to_geojson())
+        written.append(f"legs written to {args.geojson}")
+    routes = route.alternatives if len(route.alternatives) > 1 else [route]
+    if args.chart:
+        from corridors.charts import write_chart
+
+        written.append(f"chart written to {write_chart(routes, args.chart)}")
+    if args.map:
+        from corridors import maps
+
+        path = maps.default_map_path(route) if args.map == DEFAULT else args.map
+        written.append(
+            f"map written to {maps.save_map(maps.route_map(route, tiles=args.tiles), path, offline=args.offline)}"
+        )
     if args.json:
         _emit_json(route.to_dict())
     else:
         print(report.route_report(route))
-        if args.geojson:
-            print(f"\nlegs written to {args.geojson}")
+        for line in written:
+            print(line)
     return 0
 
 
@@ -117,6 +132,17 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     except NoRouteError as exc:
         scen, reason = None, exc.message
     names = [s.name for s in scenarios]
+    written = None
+    if args.map:
+        from corridors import maps
+
+        path = args.map
+        if path == DEFAULT:
+            path = maps.default_map_path(base).with_name("whatif-" + maps.default_map_path(base).name)
+        closed = [c for s in scenarios for c in (*s.close_crossings, *s.close_edges)]
+        written = maps.save_map(
+            maps.whatif_map(base, scen, closed, scen_net, tiles=args.tiles), path, offline=args.offline
+        )
     if args.json:
         _emit_json({
             "scenarios": names,
@@ -127,6 +153,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         })  # fmt: skip
     else:
         print(report.whatif_report(base, scen, names, reason))
+        if written:
+            print(f"map written to {written}")
     return 0
 
 
@@ -150,10 +178,20 @@ def cmd_risk(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
+    written = None
+    if args.map:
+        from corridors import maps
+
+        path = args.map
+        if path == DEFAULT:
+            path = Path("maps") / f"risk-{maps.default_map_path(net.route(args.origin, args.destination)).name}"
+        written = maps.save_map(maps.risk_map(result, net, tiles=args.tiles), path, offline=args.offline)
     if args.json:
         _emit_json(result.to_dict())
     else:
         print(report.risk_report(result))
+        if written:
+            print(f"map written to {written}")
     return 0
 
 
@@ -166,6 +204,11 @@ def cmd_criticality(args: argparse.Namespace) -> int:
     net = _load(args)
     flows = load_flows(args.od or default_od_path(net.data.directory))
     rows = criticality(net, flows, edges=args.edges, objective=args.objective)
+    if args.map:
+        from corridors import maps
+
+        path = "maps/criticality.html" if args.map == DEFAULT else args.map
+        maps.save_map(maps.criticality_map(rows, net, tiles=args.tiles), path, offline=args.offline)
     if args.json:
         _emit_json({"flows": len(flows), "tonnes_per_year": sum(f.tonnes_per_year for f in flows),
                     "cases": [r.to_dict() for r in rows]})  # fmt: skip
@@ -174,6 +217,20 @@ def cmd_criticality(args: argparse.Namespace) -> int:
         print(
             f"\n{len(flows)} flows, {sum(f.tonnes_per_year for f in flows):,.0f} t/yr; each row closes one {'crossing or edge' if args.edges else 'crossing'} alone"
         )
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """``map``: the whole network as a Folium HTML map."""
+    from corridors import maps
+
+    net = _load(args)
+    closed = [c for s in _scenarios(args, net) for c in (*s.close_crossings, *s.close_edges)]
+    path = maps.save_map(maps.network_map(net, tiles=args.tiles, closed=closed), args.output, offline=args.offline)
+    if args.json:
+        _emit_json({"map": str(path)})
+    else:
+        print(f"map written to {path}")
     return 0
 
 
@@ -282,10 +339,22 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         metavar="PLACE_OR_CROSSING",
         help="a crossing, place or edge id to avoid (repeatable)",
     )
-    return {"common": common, "scenario": scenario, "pair": pair, "restrict": restrict}
+    mapopts = argparse.ArgumentParser(add_help=False)
+    mapopts.add_argument(
+        "--tiles",
+        choices=("osm", "none"),
+        default="osm",
+        help="base map: OpenStreetMap tiles (default) or none (plain background)",
+    )
+    mapopts.add_argument(
+        "--offline", action="store_true", help="inline Leaflet and jQuery so the map works with no network at all"
+    )
+    return {"common": common, "scenario": scenario, "pair": pair, "restrict": restrict, "map": mapopts}
 
 
 OBJECTIVE_CHOICES = ("generalized", "cost", "time", "distance", "reliability")
+#: Marks a ``--map`` given without a file name: the command picks its default path.
+DEFAULT = "\0default"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -300,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "route",
-        parents=[par["pair"], par["restrict"], par["scenario"], par["common"]],
+        parents=[par["pair"], par["restrict"], par["scenario"], par["map"], par["common"]],
         help="least-cost corridor between two places",
         description="Least-cost corridor between two places, leg by leg.",
     )
@@ -312,19 +381,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the K best corridors that differ in their border crossings",
     )
     p.add_argument("--geojson", metavar="FILE", help="write the legs as GeoJSON LineStrings")
+    p.add_argument(
+        "--map",
+        nargs="?",
+        const=DEFAULT,
+        metavar="FILE",
+        help="write a Folium HTML map (default maps/<origin>-<destination>.html)",
+    )
+    p.add_argument("--chart", metavar="FILE", help="write the time/cost-distance chart (.png or .svg)")
     p.set_defaults(func=cmd_route)
 
     p = sub.add_parser(
         "whatif",
-        parents=[par["pair"], par["restrict"], par["scenario"], par["common"]],
+        parents=[par["pair"], par["restrict"], par["scenario"], par["map"], par["common"]],
         help="baseline and scenario routes side by side",
         description="Compare the route before and after a scenario.",
+    )
+    p.add_argument(
+        "--map",
+        nargs="?",
+        const=DEFAULT,
+        metavar="FILE",
+        help="write both routes on one map (default maps/whatif-<origin>-<destination>.html)",
     )
     p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser(
         "risk",
-        parents=[par["pair"], par["scenario"], par["common"]],
+        parents=[par["pair"], par["scenario"], par["map"], par["common"]],
         help="Monte Carlo over border closures",
         description="Monte Carlo over closure states of the crossings and closure groups.",
     )
@@ -343,11 +427,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a closed crossing can be waited out (its mean closure duration) instead of detoured",
     )
+    p.add_argument(
+        "--map",
+        nargs="?",
+        const=DEFAULT,
+        metavar="FILE",
+        help="map with line width by edge use (default maps/risk-<origin>-<destination>.html)",
+    )
     p.set_defaults(func=cmd_risk)
 
     p = sub.add_parser(
         "criticality",
-        parents=[par["scenario"], par["common"]],
+        parents=[par["scenario"], par["map"], par["common"]],
         help="rank crossings (and edges) by the damage of closing each",
         description="Close each crossing (or edge) alone and rank the extra cost and the lost flows over an OD demand file.",
     )
@@ -360,7 +451,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="what routes minimise (default generalized)",
     )
     p.add_argument("--top", type=_positive_int, metavar="N", help="show the N most critical only")
+    p.add_argument(
+        "--map",
+        nargs="?",
+        const=DEFAULT,
+        metavar="FILE",
+        help="map of crossings sized by criticality (default maps/criticality.html)",
+    )
     p.set_defaults(func=cmd_criticality)
+
+    p = sub.add_parser(
+        "map",
+        parents=[par["scenario"], par["map"], par["common"]],
+        help="map of the whole network",
+        description="Folium map of the whole network: roads, railways by gauge, planned projects, crossings by closure probability, terminals.",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        default="maps/network.html",
+        help="HTML file to write (default maps/network.html)",
+    )
+    p.set_defaults(func=cmd_map)
 
     p = sub.add_parser(
         "nodes",

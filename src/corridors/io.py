@@ -12,14 +12,19 @@ from corridors.errors import UsageError
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one.
+    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | Path, content: bytes) -> Path:
+    """Write ``content`` to ``path`` so that readers see the old file or the whole new one.
 
     Parameters
     ----------
     path
         Destination file; its folder must exist.
-    text
-        UTF-8 content.
+    content
+        The bytes.
 
     Returns
     -------
@@ -40,8 +45,9 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -50,6 +56,16 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a new file would get (0666 less the umask), or the existing file's mode."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def write_json(path: str | Path, obj: Any) -> Path:

@@ -116,6 +116,7 @@ class RiskResult:
     baseline: dict[str, Any]
     committed_generalized_cost: float
     rerouting_generalized_cost: float
+    link_use: dict[str, float] = field(default_factory=dict)
     per_sample: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
@@ -242,9 +243,12 @@ def summarize(
     counts = np.bincount(inverse, minlength=len(unique))
     crossing_use: Counter[str] = Counter()
     corridor_use: Counter[str] = Counter()
+    link_use: Counter[str] = Counter()
     for r, k in zip(chosen, counts, strict=True):
         if r is None:
             continue
+        for link in {snapshot.link_ids[snapshot.link[row]] for row in r.rows}:
+            link_use[link] += int(k)
         for c in set(r.crossings):
             crossing_use[c] += int(k)
         corridor_use[" > ".join(r.crossings) or "(no crossing)"] += int(k)
@@ -272,6 +276,7 @@ def summarize(
             "generalized_cost": base.generalized,
             "p_open": snapshot.p_open(base.crossings),
         },
+        link_use={k: v / n for k, v in link_use.most_common()},
         committed_generalized_cost=float(committed_arr.mean()),
         rerouting_generalized_cost=float(np.nanmean(flex)) if np.isfinite(flex).any() else float("nan"),
         per_sample={"cost_usd": cost, "time_h": time, "generalized_cost": gen, "has_route": has},
