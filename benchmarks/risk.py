@@ -8,6 +8,7 @@ The last line reads ``speedup: N.Nx``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 
 import networkx as nx
@@ -41,7 +42,7 @@ def naive(net, origin: str, destination: str, states: np.ndarray) -> np.ndarray:
         except nx.NetworkXNoPath:
             continue
         total = 0.0
-        for u, v in zip(path[1:-2], path[2:-1], strict=True):
+        for u, v in itertools.pairwise(path):
             total += min(model.weight(a, "generalized") for a in g[u][v].values() if model.handles(a))
         out[i] = total
     return out

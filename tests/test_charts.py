@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from corridors.charts import plot_tcd, tcd_steps, write_chart
@@ -17,7 +19,7 @@ def test_steps_at_crossings_and_transfers(toy_net):
     labelled = [s.label for s in steps if s.label and s.kind != "origin"]
     assert labelled == ["X1 border", "Afcity: rail1520->road", "X4 border"]
     # a step adds cost and time over (almost) no distance
-    for a, b in zip(steps, steps[1:], strict=False):
+    for a, b in itertools.pairwise(steps):
         if b.kind == "transfer":
             assert b.distance_km == a.distance_km and b.cost_usd > a.cost_usd and b.time_h > a.time_h
 
