@@ -42,7 +42,7 @@ def naive(net, origin: str, destination: str, states: np.ndarray) -> np.ndarray:
         except nx.NetworkXNoPath:
             continue
         total = 0.0
-        for u, v in itertools.pairwise(path):
+        for u, v in itertools.pairwise(path[1:-1]):
             total += min(model.weight(a, "generalized") for a in g[u][v].values() if model.handles(a))
         out[i] = total
     return out
