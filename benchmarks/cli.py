@@ -30,7 +30,9 @@ def main() -> None:
     args = parser.parse_args()
     base = wall([sys.executable, "-c", "import networkx"], args.runs)
     ours = wall([sys.executable, "-m", "corridors", "route", "Termez", "Karachi"], args.runs)
-    ours_json = wall([sys.executable, "-m", "corridors", "route", "Termez", "Karachi", "--json", "--alternatives", "3"], args.runs)
+    ours_json = wall(
+        [sys.executable, "-m", "corridors", "route", "Termez", "Karachi", "--json", "--alternatives", "3"], args.runs
+    )
     print(f"import networkx:                          {base * 1000:7.0f} ms (median of {args.runs})")
     print(f"corridors route Termez Karachi:           {ours * 1000:7.0f} ms")
     print(f"  ... --json --alternatives 3:            {ours_json * 1000:7.0f} ms")

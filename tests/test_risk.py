@@ -48,9 +48,13 @@ def test_monte_carlo_within_its_confidence_interval_of_exact(toy_net, o, d, wait
     assert ex.states == 2**5  # 4 crossings + 1 closure group, all uncertain
     se_p = math.sqrt(max(ex.p_no_route * (1 - ex.p_no_route), 1e-12) / samples)
     assert abs(mc.p_no_route - ex.p_no_route) <= 4 * se_p + 1e-9
-    gen = mc.per_sample["generalized_cost"][mc.per_sample["has_route"]]
-    se = gen.std(ddof=1) / math.sqrt(len(gen)) if gen.std() > 0 else 1e-9
-    assert abs(gen.mean() - ex.expected_generalized_cost) <= 4 * se + 1e-9
+    values, counts = mc.distribution["generalized_cost"], mc.distribution["count"]
+    n = counts.sum()
+    mean = float(np.dot(values, counts) / n)
+    assert mean == pytest.approx(mc.generalized_cost["mean"])
+    var = float(np.dot((values - mean) ** 2, counts) / (n - 1))
+    se = math.sqrt(var / n) if var > 0 else 1e-9
+    assert abs(mean - ex.expected_generalized_cost) <= 4 * se + 1e-9
 
 
 def test_same_seed_same_numbers(toy_net):
@@ -62,12 +66,16 @@ def test_same_seed_same_numbers(toy_net):
 
 
 def test_chunks_are_independent_of_sample_count(toy_net):
-    # the first CHUNK samples of a larger run are the samples of a run of CHUNK
-    small = risk.simulate(toy_net, "Uzcity", "Pkport", samples=risk.CHUNK, seed=2)
-    large = risk.simulate(toy_net, "Uzcity", "Pkport", samples=risk.CHUNK + 10, seed=2)
-    np.testing.assert_array_equal(
-        small.per_sample["generalized_cost"], large.per_sample["generalized_cost"][: risk.CHUNK]
-    )
+    # chunk i always draws from stream i: a larger run extends a smaller one, sample for sample
+    problem = risk.prepare(toy_net, "Uzcity", "Pkport")
+    small = risk.chunk_streams(2, risk.CHUNK)
+    large = risk.chunk_streams(2, risk.CHUNK + 10)
+    np.testing.assert_array_equal(risk.chunk_states(problem, *small[0]), risk.chunk_states(problem, *large[0]))
+    assert [size for size, _ in large] == [risk.CHUNK, 10]
+    a = risk.simulate(toy_net, "Uzcity", "Pkport", samples=risk.CHUNK, seed=2)
+    b = risk.simulate(toy_net, "Uzcity", "Pkport", samples=risk.CHUNK + 10, seed=2)
+    assert b.samples - a.samples == 10
+    assert all(b.outcomes[k] == o for k, o in a.outcomes.items())
 
 
 def test_wait_removes_no_route(toy_net):

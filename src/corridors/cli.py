@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -158,6 +160,36 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _progress(total: int, unit: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm progress bar on standard error fed with "done so far" counts; None when quiet."""
+    if quiet or (not sys.stderr.isatty() and not os.environ.get("CORRIDORS_PROGRESS")):
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=False)
+    try:
+        yield lambda done: bar.update(done - bar.n)
+    finally:
+        bar.close()
+
+
+def _cumulative(update: Callable[[int], None] | None) -> Callable[[int], None] | None:
+    """Turn per-cargo "done so far" counts into one running total for a progress bar."""
+    if update is None:
+        return None
+    state = {"offset": 0, "last": 0}
+
+    def report(done: int) -> None:
+        if done < state["last"]:
+            state["offset"] += state["last"]
+        state["last"] = done
+        update(state["offset"] + done)
+
+    return report
+
+
 def cmd_risk(args: argparse.Namespace) -> int:
     """``risk``: Monte Carlo over closure states."""
     from corridors import report
@@ -198,12 +230,17 @@ def cmd_risk(args: argparse.Namespace) -> int:
 def cmd_criticality(args: argparse.Namespace) -> int:
     """``criticality``: close each crossing (or edge) alone and rank the damage."""
     from corridors import report
+    from corridors.cluster import connect
     from corridors.demand import default_od_path, load_flows
-    from corridors.risk import criticality
+    from corridors.risk import criticality, criticality_cases
 
     net = _load(args)
     flows = load_flows(args.od or default_od_path(net.data.directory))
-    rows = criticality(net, flows, edges=args.edges, objective=args.objective)
+    n_cases = len(criticality_cases(net, args.edges)) * len({f.cargo for f in flows})
+    with _progress(n_cases, "case", quiet=args.json) as bar, connect(args.workers, args.scheduler) as client:
+        rows = criticality(
+            net, flows, edges=args.edges, objective=args.objective, progress=_cumulative(bar), client=client
+        )
     if args.map:
         from corridors import maps
 
@@ -352,6 +389,16 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     return {"common": common, "scenario": scenario, "pair": pair, "restrict": restrict, "map": mapopts}
 
 
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="run on a local Dask cluster of N worker processes"
+    )
+    group.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786"
+    )
+
+
 OBJECTIVE_CHOICES = ("generalized", "cost", "time", "distance", "reliability")
 #: Marks a ``--map`` given without a file name: the command picks its default path.
 DEFAULT = "\0default"
@@ -434,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="map with line width by edge use (default maps/risk-<origin>-<destination>.html)",
     )
+    _cluster_options(p)
     p.set_defaults(func=cmd_risk)
 
     p = sub.add_parser(
@@ -458,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="map of crossings sized by criticality (default maps/criticality.html)",
     )
+    _cluster_options(p)
     p.set_defaults(func=cmd_criticality)
 
     p = sub.add_parser(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -117,7 +117,8 @@ class RiskResult:
     committed_generalized_cost: float
     rerouting_generalized_cost: float
     link_use: dict[str, float] = field(default_factory=dict)
-    per_sample: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    distribution: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    outcomes: dict[bytes, StateOutcome] = field(default_factory=dict, repr=False)
 
     @property
     def value_of_flexibility(self) -> float:
@@ -139,17 +140,113 @@ class RiskResult:
         }  # fmt: skip
 
 
-def _stats(values: np.ndarray) -> dict[str, float]:
-    if len(values) == 0:
-        return {"mean": float("nan"), "p50": float("nan"), "p90": float("nan"), "p95": float("nan")}
-    p50, p90, p95 = np.percentile(values, [50, 90, 95], method="inverted_cdf")
-    return {"mean": float(values.mean()), "p50": float(p50), "p90": float(p90), "p95": float(p95)}
-
-
 def chunk_sizes(samples: int) -> list[int]:
     """How many samples each random stream draws."""
     full, rest = divmod(samples, CHUNK)
     return [CHUNK] * full + ([rest] if rest else [])
+
+
+@dataclass(frozen=True)
+class StateOutcome:
+    """What one closure state leads to: the chosen path, and the two strategies compared."""
+
+    route: PathResult | None
+    flexible_generalized: float
+    committed_generalized: float
+
+
+@dataclass
+class Tally:
+    """Samples counted by closure state (the key is the state's bytes), with each outcome."""
+
+    counts: dict[bytes, int] = field(default_factory=dict)
+    outcomes: dict[bytes, StateOutcome] = field(default_factory=dict)
+
+    @property
+    def samples(self) -> int:
+        """Number of samples counted."""
+        return sum(self.counts.values())
+
+    def add(self, other: Tally) -> None:
+        """Add another tally's counts (outcomes of the same state are the same)."""
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+            self.outcomes.setdefault(key, other.outcomes[key])
+
+
+@dataclass(frozen=True)
+class RiskProblem:
+    """Everything a chunk needs: the snapshot, the endpoints, the baseline and the rules."""
+
+    snapshot: Snapshot
+    ends: Endpoints
+    base: PathResult
+    wait: bool
+
+
+def prepare(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    cargo: str = "general",
+    objective: str = "generalized",
+    wait: bool = False,
+) -> RiskProblem:
+    """Freeze the network and solve the baseline (every crossing open).
+
+    Raises
+    ------
+    NoRouteError
+        If there is no route even with every crossing open.
+
+    """
+    snapshot = Snapshot(network, network.cost_model(cargo), objective)
+    ends = endpoints(snapshot, origin, destination)
+    base = snapshot.solve(ends.sources, ends.targets)
+    if base is None:
+        raise NoRouteError(f"no route from {ends.origin} to {ends.destination} even with every crossing open")
+    return RiskProblem(snapshot, ends, base, wait)
+
+
+def outcome(problem: RiskProblem, state: np.ndarray) -> StateOutcome:
+    """Solve one closure state: chosen path, rerouting with waiting allowed, committed baseline."""
+    snap, ends, base = problem.snapshot, problem.ends, problem.base
+    chosen = solve_state(snap, ends, state, problem.wait)
+    flexible = chosen if problem.wait else solve_state(snap, ends, state, True)
+    hours = wait_hours(snap, state)
+    extra = sum(hours[snap.crossing_ids.index(c)] for c in set(base.crossings) if state[snap.crossing_ids.index(c)])
+    return StateOutcome(
+        route=chosen,
+        flexible_generalized=flexible.generalized if flexible else float("nan"),
+        committed_generalized=base.generalized + snap.vot * extra,
+    )
+
+
+def chunk_streams(seed: int, samples: int) -> list[tuple[int, np.random.SeedSequence]]:
+    """``(size, stream)`` per chunk: chunk ``i`` always draws from ``SeedSequence(seed).spawn(...)[i]``."""
+    sizes = chunk_sizes(samples)
+    return list(zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes)), strict=True))
+
+
+def chunk_states(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -> np.ndarray:
+    """The closure states of one chunk."""
+    return draw_states(problem.snapshot, np.random.default_rng(stream), size)
+
+
+def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -> Tally:
+    """Draw one chunk of samples and solve each distinct state once.
+
+    A pure function of its arguments: the same chunk gives the same tally wherever it runs.
+    """
+    states = chunk_states(problem, size, stream)
+    unique, counts = np.unique(states, axis=0, return_counts=True)
+    tally = Tally()
+    for state, n in zip(unique, counts, strict=True):
+        key = state.tobytes()
+        tally.counts[key] = int(n)
+        tally.outcomes[key] = outcome(problem, state)
+    return tally
 
 
 def simulate(
@@ -164,6 +261,7 @@ def simulate(
     tonnes: float | None = None,
     objective: str = "generalized",
     progress: Callable[[int], None] | None = None,
+    client: Any = None,
 ) -> RiskResult:
     """Monte Carlo over closure states for one origin–destination pair.
 
@@ -183,6 +281,9 @@ def simulate(
         As for :meth:`corridors.network.Network.route`.
     progress
         Called with the number of samples done after each chunk.
+    client
+        A ``dask.distributed.Client`` to spread the chunks over (see :mod:`corridors.cluster`);
+        None runs in this process. The result is the same either way.
 
     Returns
     -------
@@ -200,86 +301,96 @@ def simulate(
         raise UsageError(f"--samples must be at least 1, not {samples}")
     if seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, not {seed}")
-    model = network.cost_model(cargo)
-    tonnes = model.profile.payload_t if tonnes is None else tonnes
-    snapshot = Snapshot(network, model, objective)
-    ends = endpoints(snapshot, origin, destination)
-    base = snapshot.solve(ends.sources, ends.targets)
-    if base is None:
-        raise NoRouteError(f"no route from {ends.origin} to {ends.destination} even with every crossing open")
+    problem = prepare(network, origin, destination, cargo=cargo, objective=objective, wait=wait)
+    tonnes = problem.snapshot.model.profile.payload_t if tonnes is None else tonnes
+    chunks = chunk_streams(seed, samples)
+    if client is not None:
+        from corridors.cluster import map_chunks
 
-    streams = np.random.SeedSequence(seed).spawn(len(chunk_sizes(samples)))
-    chunks = []
-    done = 0
-    for size, stream in zip(chunk_sizes(samples), streams, strict=True):
-        chunks.append(draw_states(snapshot, np.random.default_rng(stream), size))
-        done += size
-        if progress:
-            progress(done)
-    states = np.concatenate(chunks)
-    return summarize(snapshot, ends, base, states, seed=seed, wait=wait, tonnes=tonnes)
+        tallies = map_chunks(client, run_chunk, problem, chunks, progress)
+    else:
+        tallies, done = [], 0
+        for size, stream in chunks:
+            tallies.append(run_chunk(problem, size, stream))
+            done += size
+            if progress:
+                progress(done)
+    total = Tally()
+    for t in tallies:
+        total.add(t)
+    return summarize(problem, total, seed=seed, tonnes=tonnes)
 
 
-def summarize(
-    snapshot: Snapshot, ends: Endpoints, base: PathResult, states: np.ndarray, *, seed: int, wait: bool, tonnes: float
-) -> RiskResult:
-    """Solve each distinct state once and summarise the samples."""
-    unique, inverse = np.unique(states, axis=0, return_inverse=True)
-    inverse = np.asarray(inverse).reshape(-1)
-    chosen = [solve_state(snapshot, ends, s, wait) for s in unique]
-    flexible = chosen if wait else [solve_state(snapshot, ends, s, True) for s in unique]
-    base_set = {snapshot.crossing_ids.index(c) for c in base.crossings}
-    committed = []
-    for s in unique:
-        hours = wait_hours(snapshot, s)
-        extra = sum(hours[i] for i in base_set if s[i])
-        committed.append(base.generalized + snapshot.vot * extra)
+def _weighted_stats(values: np.ndarray, counts: np.ndarray) -> dict[str, float]:
+    """Mean and inverted-CDF percentiles of values repeated ``counts`` times."""
+    n = counts.sum()
+    if n == 0:
+        return {"mean": float("nan"), "p50": float("nan"), "p90": float("nan"), "p95": float("nan")}
+    order = np.argsort(values, kind="stable")
+    v, c = values[order], counts[order]
+    cum = np.cumsum(c)
+    out = {"mean": float(np.dot(values, counts) / n)}
+    for q, key in ((0.5, "p50"), (0.9, "p90"), (0.95, "p95")):
+        out[key] = float(v[np.searchsorted(cum, q * n, side="left")])
+    return out
 
-    n = len(states)
-    has = np.array([r is not None for r in chosen])[inverse]
-    cost = np.array([r.cost_per_t if r else np.nan for r in chosen])[inverse] * tonnes
-    time = np.array([r.time_h if r else np.nan for r in chosen])[inverse]
-    gen = np.array([r.generalized if r else np.nan for r in chosen])[inverse]
-    counts = np.bincount(inverse, minlength=len(unique))
+
+def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -> RiskResult:
+    """Summarise counted samples.
+
+    States are taken in a fixed order (sorted bytes), so the numbers never depend on how the
+    samples were split into chunks or spread over workers.
+    """
+    snap, ends, base = problem.snapshot, problem.ends, problem.base
+    keys = sorted(tally.counts)
+    counts = np.array([tally.counts[k] for k in keys], dtype=np.int64)
+    outs = [tally.outcomes[k] for k in keys]
+    n = int(counts.sum())
+    has = np.array([o.route is not None for o in outs])
+    cost = np.array([o.route.cost_per_t * tonnes if o.route else np.nan for o in outs])
+    time = np.array([o.route.time_h if o.route else np.nan for o in outs])
+    gen = np.array([o.route.generalized if o.route else np.nan for o in outs])
+    flex = np.array([o.flexible_generalized for o in outs])
+    committed = np.array([o.committed_generalized for o in outs])
     crossing_use: Counter[str] = Counter()
     corridor_use: Counter[str] = Counter()
     link_use: Counter[str] = Counter()
-    for r, k in zip(chosen, counts, strict=True):
-        if r is None:
+    for o, k in zip(outs, counts, strict=True):
+        if o.route is None:
             continue
-        for link in {snapshot.link_ids[snapshot.link[row]] for row in r.rows}:
+        for link in {snap.link_ids[snap.link[row]] for row in o.route.rows}:
             link_use[link] += int(k)
-        for c in set(r.crossings):
+        for c in set(o.route.crossings):
             crossing_use[c] += int(k)
-        corridor_use[" > ".join(r.crossings) or "(no crossing)"] += int(k)
-    flex = np.array([r.generalized if r else np.nan for r in flexible])[inverse]
-    committed_arr = np.array(committed)[inverse]
+        corridor_use[" > ".join(o.route.crossings) or "(no crossing)"] += int(k)
+    ok = np.isfinite(flex)
     return RiskResult(
         origin=ends.origin,
         destination=ends.destination,
-        cargo=snapshot.model.profile.name,
+        cargo=snap.model.profile.name,
         tonnes=tonnes,
         samples=n,
         seed=seed,
-        wait=wait,
-        distinct_states=len(unique),
-        p_no_route=float(1 - has.mean()),
-        cost_usd=_stats(cost[has]),
-        time_h=_stats(time[has]),
-        generalized_cost=_stats(gen[has]),
-        crossing_use={c: v / n for c, v in sorted(crossing_use.items(), key=lambda kv: -kv[1])},
-        corridor_use={c: v / n for c, v in corridor_use.most_common()},
+        wait=problem.wait,
+        distinct_states=len(keys),
+        p_no_route=float(counts[~has].sum() / n),
+        cost_usd=_weighted_stats(cost[has], counts[has]),
+        time_h=_weighted_stats(time[has], counts[has]),
+        generalized_cost=_weighted_stats(gen[has], counts[has]),
+        crossing_use={c: v / n for c, v in sorted(crossing_use.items(), key=lambda kv: (-kv[1], kv[0]))},
+        corridor_use={c: v / n for c, v in sorted(corridor_use.items(), key=lambda kv: (-kv[1], kv[0]))},
         baseline={
             "crossings": list(base.crossings),
             "cost_usd": base.cost_per_t * tonnes,
             "time_h": base.time_h,
             "generalized_cost": base.generalized,
-            "p_open": snapshot.p_open(base.crossings),
+            "p_open": snap.p_open(base.crossings),
         },
-        link_use={k: v / n for k, v in link_use.most_common()},
-        committed_generalized_cost=float(committed_arr.mean()),
-        rerouting_generalized_cost=float(np.nanmean(flex)) if np.isfinite(flex).any() else float("nan"),
-        per_sample={"cost_usd": cost, "time_h": time, "generalized_cost": gen, "has_route": has},
+        link_use={k: v / n for k, v in sorted(link_use.items(), key=lambda kv: (-kv[1], kv[0]))},
+        committed_generalized_cost=float(np.dot(committed, counts) / n),
+        rerouting_generalized_cost=float(np.dot(flex[ok], counts[ok]) / counts[ok].sum()) if ok.any() else float("nan"),
+        distribution={"generalized_cost": gen[has], "cost_usd": cost[has], "time_h": time[has], "count": counts[has]},
+        outcomes={k: o for k, o in zip(keys, outs, strict=True)},
     )
 
 
@@ -384,6 +495,100 @@ class CriticalityRow:
         return dict(self.__dict__)
 
 
+#: Closure cases solved per chunk (one task on a cluster).
+CASES_PER_CHUNK = 8
+
+
+@dataclass(frozen=True)
+class CriticalityProblem:
+    """One cargo's share of a criticality sweep: the snapshot, its flows and baseline costs."""
+
+    snapshot: Snapshot
+    flows: tuple[tuple[str, str, float], ...]
+    sources: tuple[int, ...]
+    rows_of: dict[str, tuple[int, ...]]
+    targets_of: dict[str, tuple[int, ...]]
+    base: np.ndarray
+
+    def od_costs(self, dist: np.ndarray) -> np.ndarray:
+        """Least cost of every flow, from a source-by-node distance matrix."""
+        return np.array([
+            dist[np.ix_(self.rows_of[o], self.targets_of[d])].min() if self.targets_of[d] else np.inf
+            for o, d, _ in self.flows
+        ])  # fmt: skip
+
+
+def criticality_cases(network: Network, edges: bool) -> list[tuple[str, str, str]]:
+    """``(kind, id, name)`` of every crossing (and edge) to close, in a fixed order."""
+    data = network.data
+    cases = [("crossing", c, data.crossings[c].name) for c in sorted(data.crossings)]
+    if edges:
+        cases += [("edge", e, f"{data.edges[e].from_id}-{data.edges[e].to_id}") for e in sorted(data.edges)]
+    return cases
+
+
+def criticality_problems(network: Network, flows: Sequence[Flow], objective: str) -> list[CriticalityProblem]:
+    """Freeze the network once per cargo profile and solve the baseline of its flows.
+
+    Raises
+    ------
+    UnknownPlaceError
+        If a flow names an unknown place.
+
+    """
+    from corridors.places import PlaceIndex
+
+    places = PlaceIndex(network.data)
+    by_cargo: dict[str, list[tuple[str, str, float]]] = {}
+    for f in flows:
+        o, d = places.place(f.origin).id, places.place(f.destination).id
+        by_cargo.setdefault(f.cargo, []).append((o, d, f.tonnes_per_year))
+    out = []
+    for cargo in sorted(by_cargo):
+        od = by_cargo[cargo]
+        snap = Snapshot(network, network.cost_model(cargo), objective)
+        rows_of: dict[str, tuple[int, ...]] = {}
+        sources: list[int] = []
+        for o in sorted({o for o, _, _ in od}):
+            nodes = snap.nodes_of(o)
+            rows_of[o] = tuple(range(len(sources), len(sources) + len(nodes)))
+            sources += nodes
+        if not sources:
+            continue
+        targets_of = {d: tuple(snap.nodes_of(d)) for _, d, _ in od}
+        problem = CriticalityProblem(snap, tuple(od), tuple(sources), rows_of, targets_of, np.zeros(0))
+        dist, _, _ = snap.distances(list(sources), snap.edge_weights()[0])
+        out.append(replace(problem, base=problem.od_costs(dist)))
+    return out
+
+
+def case_damage(problem: CriticalityProblem, case_ids: Sequence[str]) -> np.ndarray:
+    """Close each case alone; return per case: extra cost, flows lost, flows rerouted, tonnes lost.
+
+    A pure function of its arguments (one chunk of a sweep).
+    """
+    snap = problem.snapshot
+    tonnes = np.array([t for _, _, t in problem.flows])
+    routable = np.isfinite(problem.base)
+    out = np.zeros((len(case_ids), 4))
+    for i, rec_id in enumerate(case_ids):
+        if rec_id not in snap.link_ids:
+            continue
+        mask = np.zeros(len(snap.link_ids), dtype=bool)
+        mask[snap.link_ids.index(rec_id)] = True
+        dist, _, _ = snap.distances(list(problem.sources), snap.edge_weights(closed_links=mask)[0])
+        after = problem.od_costs(dist)
+        gone = routable & ~np.isfinite(after)
+        moved = routable & np.isfinite(after) & (after > problem.base + 1e-6)
+        out[i] = (
+            float(((after - problem.base) * tonnes)[moved].sum()),
+            gone.sum(),
+            moved.sum(),
+            float(tonnes[gone].sum()),
+        )
+    return out
+
+
 def criticality(
     network: Network,
     flows: Sequence[Flow],
@@ -391,6 +596,7 @@ def criticality(
     edges: bool = False,
     objective: str = "generalized",
     progress: Callable[[int], None] | None = None,
+    client: Any = None,
 ) -> list[CriticalityRow]:
     """Close each crossing (and with ``edges`` each edge) alone and measure the damage.
 
@@ -408,7 +614,9 @@ def criticality(
     objective
         What routes minimise (the extra cost is measured in that objective's unit x tonnes).
     progress
-        Called with the number of cases done.
+        Called with the number of cases done (per cargo profile).
+    client
+        A ``dask.distributed.Client`` to spread the cases over; None runs in this process.
 
     Returns
     -------
@@ -417,66 +625,26 @@ def criticality(
         with everything open are left out of the measure.
 
     """
-    from corridors.places import PlaceIndex
+    cases = criticality_cases(network, edges)
+    problems = criticality_problems(network, flows, objective)
+    groups = [list(range(i, min(i + CASES_PER_CHUNK, len(cases)))) for i in range(0, len(cases), CASES_PER_CHUNK)]
+    chunks = [([cases[i][1] for i in g],) for g in groups]
+    parts: list[np.ndarray] = []
+    for problem in problems:
+        if client is not None:
+            from corridors.cluster import map_chunks
 
-    places = PlaceIndex(network.data)
-    by_cargo: dict[str, list[tuple[str, str, float]]] = {}
-    for f in flows:
-        o, d = places.place(f.origin).id, places.place(f.destination).id
-        by_cargo.setdefault(f.cargo, []).append((o, d, f.tonnes_per_year))
-
-    cases: list[tuple[str, str, str]] = [
-        ("crossing", c, network.data.crossings[c].name) for c in sorted(network.data.crossings)
-    ]
-    if edges:
-        cases += [
-            ("edge", e, f"{network.data.edges[e].from_id}-{network.data.edges[e].to_id}")
-            for e in sorted(network.data.edges)
-        ]
-    extra = np.zeros(len(cases))
-    lost = np.zeros(len(cases), dtype=np.int64)
-    rerouted = np.zeros(len(cases), dtype=np.int64)
-    tonnes_lost = np.zeros(len(cases))
-
-    for cargo, od in by_cargo.items():
-        snap = Snapshot(network, network.cost_model(cargo), objective)
-        origins = sorted({o for o, _, _ in od})
-        src_nodes = [snap.nodes_of(o) for o in origins]
-        flat = [n for nodes in src_nodes for n in nodes]
-        row_of = {}
-        pos = 0
-        for o, nodes in zip(origins, src_nodes, strict=True):
-            row_of[o] = list(range(pos, pos + len(nodes)))
-            pos += len(nodes)
-        dest_nodes = {d: snap.nodes_of(d) for _, d, _ in od}
-
-        def od_costs(dist: np.ndarray, od=od, row_of=row_of, dest_nodes=dest_nodes) -> np.ndarray:
-            return np.array(
-                [dist[np.ix_(row_of[o], dest_nodes[d])].min() if dest_nodes[d] else np.inf for o, d, _ in od]
-            )
-
-        if not flat:
-            continue
-        base_dist, _, _ = snap.distances(flat, snap.edge_weights()[0])
-        base = od_costs(base_dist)
-        tonnes = np.array([t for _, _, t in od])
-        routable = np.isfinite(base)
-        for i, (_kind, rec_id, _name) in enumerate(cases):
-            mask = np.zeros(len(snap.link_ids), dtype=bool)
-            if rec_id in snap.link_ids:
-                mask[snap.link_ids.index(rec_id)] = True
-            if not mask.any():
-                continue
-            dist, _, _ = snap.distances(flat, snap.edge_weights(closed_links=mask)[0])
-            after = od_costs(dist)
-            gone = routable & ~np.isfinite(after)
-            moved = routable & np.isfinite(after) & (after > base + 1e-6)
-            lost[i] += int(gone.sum())
-            tonnes_lost[i] += float(tonnes[gone].sum())
-            rerouted[i] += int(moved.sum())
-            extra[i] += float(((after - base) * tonnes)[moved].sum())
-            if progress:
-                progress(i + 1)
+            part = map_chunks(client, case_damage, problem, chunks, progress, weight=lambda c: len(c[0]))
+        else:
+            part, done = [], 0
+            for (ids,) in chunks:
+                part.append(case_damage(problem, ids))
+                done += len(ids)
+                if progress:
+                    progress(done)
+        parts.append(np.concatenate(part) if part else np.zeros((0, 4)))
+    damage = np.sum(parts, axis=0) if parts else np.zeros((len(cases), 4))
+    extra, lost, rerouted, tonnes_lost = damage[:, 0], damage[:, 1], damage[:, 2], damage[:, 3]
     rows = [
         CriticalityRow(closed=rec_id, kind=kind, name=name, extra_cost_usd=float(extra[i]),
                        flows_rerouted=int(rerouted[i]), flows_lost=int(lost[i]), tonnes_lost=float(tonnes_lost[i]))
