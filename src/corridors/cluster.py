@@ -71,6 +71,18 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         cluster.close()
 
 
+#: Tasks per worker thread a sweep is cut into: enough to balance load and survive a lost
+#: worker, few enough that scheduling and transfer stay small next to the work.
+TASKS_PER_THREAD = 4
+
+
+def batches(chunks: Sequence[Any], client: Any) -> list[list[Any]]:
+    """Group chunks into about :data:`TASKS_PER_THREAD` tasks per worker thread, keeping order."""
+    threads = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+    size = max(1, -(-len(chunks) // (threads * TASKS_PER_THREAD)))
+    return [list(chunks[i : i + size]) for i in range(0, len(chunks), size)]
+
+
 def map_chunks(
     client: Any,
     fn: Callable[..., Any],

@@ -176,12 +176,17 @@ class Tally:
 
 @dataclass(frozen=True)
 class RiskProblem:
-    """Everything a chunk needs: the snapshot, the endpoints, the baseline and the rules."""
+    """Everything a chunk needs: the snapshot, the endpoints, the baseline and the rules.
+
+    ``cache`` keeps the outcome of every state solved in this process (a worker keeps its own),
+    so a state that recurs in many chunks is solved once per process.
+    """
 
     snapshot: Snapshot
     ends: Endpoints
     base: PathResult
     wait: bool
+    cache: dict[bytes, StateOutcome] = field(default_factory=dict, compare=False, repr=False)
 
 
 def prepare(
@@ -239,14 +244,25 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
 
     A pure function of its arguments: the same chunk gives the same tally wherever it runs.
     """
-    states = chunk_states(problem, size, stream)
-    unique, counts = np.unique(states, axis=0, return_counts=True)
+    states = np.ascontiguousarray(chunk_states(problem, size, stream))
+    rows = states.view(np.dtype((np.void, states.shape[1]))).ravel()  # one opaque key per sample
+    keys, first, counts = np.unique(rows, return_index=True, return_counts=True)
     tally = Tally()
-    for state, n in zip(unique, counts, strict=True):
-        key = state.tobytes()
-        tally.counts[key] = int(n)
-        tally.outcomes[key] = outcome(problem, state)
+    for key, i, n in zip(keys, first, counts, strict=True):
+        k = key.tobytes()
+        tally.counts[k] = int(n)
+        if k not in problem.cache:
+            problem.cache[k] = outcome(problem, states[i])
+        tally.outcomes[k] = problem.cache[k]
     return tally
+
+
+def run_chunks(problem: RiskProblem, chunks: Sequence[tuple[int, np.random.SeedSequence]]) -> Tally:
+    """Run several chunks and add up their tallies (one task on a cluster)."""
+    total = Tally()
+    for size, stream in chunks:
+        total.add(run_chunk(problem, size, stream))
+    return total
 
 
 def simulate(
@@ -305,9 +321,11 @@ def simulate(
     tonnes = problem.snapshot.model.profile.payload_t if tonnes is None else tonnes
     chunks = chunk_streams(seed, samples)
     if client is not None:
-        from corridors.cluster import map_chunks
+        from corridors.cluster import batches, map_chunks
 
-        tallies = map_chunks(client, run_chunk, problem, chunks, progress)
+        groups = batches(chunks, client)
+        tallies = map_chunks(client, run_chunks, problem, [(g,) for g in groups], progress,
+                             weight=lambda args: sum(size for size, _ in args[0]))  # fmt: skip
     else:
         tallies, done = [], 0
         for size, stream in chunks:

@@ -1,0 +1,46 @@
+"""Risk throughput in-process against a local Dask cluster of 2 worker processes, in one run.
+
+Usage: ``python benchmarks/dask_scale.py [--samples N] [--workers W]``. On a 2-core machine
+expect at most about 2x; cluster start-up is measured apart from the run. The results of the
+two runs must be identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from corridors import load_network, risk
+from corridors.cluster import connect
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samples", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--origin", default="Termez")
+    parser.add_argument("--destination", default="Karachi")
+    args = parser.parse_args()
+    net = load_network()
+
+    start = time.perf_counter()
+    local = risk.simulate(net, args.origin, args.destination, samples=args.samples, seed=1, wait=True)
+    t_local = time.perf_counter() - start
+
+    start = time.perf_counter()
+    with connect(workers=args.workers) as client:
+        client.wait_for_workers(args.workers)
+        t_start = time.perf_counter() - start
+        start = time.perf_counter()
+        remote = risk.simulate(net, args.origin, args.destination, samples=args.samples, seed=1, wait=True, client=client)
+        t_remote = time.perf_counter() - start
+
+    print(f"{args.origin} -> {args.destination}: {args.samples:,} samples, {local.distinct_states:,} distinct closure states")
+    print(f"in-process:            {t_local:7.2f} s  ({args.samples / t_local:,.0f} samples/s)")
+    print(f"{args.workers} local workers:       {t_remote:7.2f} s  ({args.samples / t_remote:,.0f} samples/s; cluster start {t_start:.1f} s not counted)")
+    print(f"identical results: {local.to_dict() == remote.to_dict()}")
+    print(f"speedup: {t_local / t_remote:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
