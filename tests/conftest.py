@@ -195,6 +195,15 @@ def write_toy_geodata(directory: Path) -> Path:
     return directory
 
 
+def add_edge(directory: Path, **fields: str) -> None:
+    """Append an edge row to ``directory/edges.csv`` (fields not given copy the first row)."""
+    path = directory / "edges.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows.append(rows[0] | fields)
+    _write_csv(path, EDGE_COLUMNS, rows)
+
+
 @pytest.fixture
 def toy_dir(tmp_path: Path) -> Path:
     """A fresh copy of the toy geodata (safe to corrupt)."""

@@ -41,6 +41,16 @@ def hostile_dir(toy_dir: Path) -> Path:
     return toy_dir
 
 
+def crossing_popup_texts(page) -> list[str]:
+    """Open every crossing marker's popup in turn; return the popup texts."""
+    texts = []
+    for i in range(page.locator("path.corridors-crossing").count()):
+        page.locator("path.corridors-crossing").nth(i).dispatch_event("click")
+        page.wait_for_timeout(100)
+        texts += page.locator(".leaflet-popup-content").all_inner_texts()
+    return texts
+
+
 def shot(name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / name
@@ -77,11 +87,7 @@ def test_route_map_offline(hostile_dir, tmp_path):
         assert page.locator("#corridors-chart img").count() == 1
         # the hostile name shows as text in a popup, and no script ran
         page.evaluate("() => { window.alert = () => { window.__pwned = true; }; }")
-        texts = []
-        for i in range(page.locator("path.corridors-crossing").count()):
-            page.locator("path.corridors-crossing").nth(i).dispatch_event("click")
-            page.wait_for_timeout(100)
-            texts += page.locator(".leaflet-popup-content").all_inner_texts()
+        texts = crossing_popup_texts(page)
         assert any(HOSTILE in t for t in texts)
         assert page.evaluate("() => window.__pwned === undefined")
         assert page.locator("script", has_text="alert(1)").count() == 0
@@ -94,11 +100,7 @@ def test_hostile_name_is_text_in_tooltips(hostile_dir, tmp_path):
         assert errors == []
         page.evaluate("() => { window.alert = () => { window.__pwned = true; }; }")
         # open every crossing's popup: the hostile crossing name must appear as text
-        texts = []
-        for i in range(page.locator("path.corridors-crossing").count()):
-            page.locator("path.corridors-crossing").nth(i).dispatch_event("click")
-            page.wait_for_timeout(100)
-            texts += page.locator(".leaflet-popup-content").all_inner_texts()
+        texts = crossing_popup_texts(page)
         assert any(HOSTILE in t for t in texts)
         assert page.evaluate("() => window.__pwned === undefined")
 

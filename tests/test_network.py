@@ -5,6 +5,7 @@ from __future__ import annotations
 import osmnx as ox
 import pytest
 
+from conftest import add_edge
 from corridors.network import build_graph, node_id
 
 
@@ -48,30 +49,20 @@ def test_one_crossing_edge_per_mode_and_direction(toy_net):
 
 
 def test_planned_links_only_when_opened(toy_dir):
-    import csv
-
     from corridors.data import load_geodata
 
-    path = toy_dir / "edges.csv"
-    rows = list(csv.DictReader(path.open()))
-    rows.append(
-        rows[0]
-        | {
-            "id": "PLAN-1",
-            "from": "AFSOUTH",
-            "to": "AFPOST2",
-            "mode": "road",
-            "road_class": "primary",
-            "country": "AF",
-            "distance_km": "500",
-            "status": "planned",
-            "project": "NEWROAD",
-        }
+    add_edge(
+        toy_dir,
+        id="PLAN-1",
+        **{"from": "AFSOUTH"},
+        to="AFPOST2",
+        mode="road",
+        road_class="primary",
+        country="AF",
+        distance_km="500",
+        status="planned",
+        project="NEWROAD",
     )
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     data = load_geodata(toy_dir)
     closed = build_graph(data)
     opened = build_graph(data, open_projects=["NEWROAD"])

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import add_edge
 from corridors import risk
 from corridors.errors import NoRouteError, UsageError
 from corridors.fastpath import Snapshot
@@ -130,30 +131,20 @@ def test_closing_crossings_never_lowers_the_optimum(toy_net, closed, pair):
 
 
 def test_opening_a_project_never_raises_the_optimum(toy_dir):
-    import csv
-
     from corridors.network import load_network
 
-    path = toy_dir / "edges.csv"
-    rows = list(csv.DictReader(path.open()))
-    rows.append(
-        rows[0]
-        | {
-            "id": "PLAN-1",
-            "from": "AFCITY",
-            "to": "AFSOUTH2",
-            "mode": "road",
-            "road_class": "motorway",
-            "country": "AF",
-            "distance_km": "300",
-            "status": "planned",
-            "project": "EXPRESS",
-        }
+    add_edge(
+        toy_dir,
+        id="PLAN-1",
+        **{"from": "AFCITY"},
+        to="AFSOUTH2",
+        mode="road",
+        road_class="motorway",
+        country="AF",
+        distance_km="300",
+        status="planned",
+        project="EXPRESS",
     )
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     net = load_network(toy_dir)
     opened = net.with_scenarios([Scenario("open", open_projects=("EXPRESS",))])
     for pair in itertools.permutations(["UZCITY", "AFCITY", "AFSOUTH", "PKPOST2", "PKPORT"], 2):
