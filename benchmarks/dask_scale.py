@@ -32,12 +32,18 @@ def main() -> None:
         client.wait_for_workers(args.workers)
         t_start = time.perf_counter() - start
         start = time.perf_counter()
-        remote = risk.simulate(net, args.origin, args.destination, samples=args.samples, seed=1, wait=True, client=client)
+        remote = risk.simulate(
+            net, args.origin, args.destination, samples=args.samples, seed=1, wait=True, client=client
+        )
         t_remote = time.perf_counter() - start
 
-    print(f"{args.origin} -> {args.destination}: {args.samples:,} samples, {local.distinct_states:,} distinct closure states")
+    print(
+        f"{args.origin} -> {args.destination}: {args.samples:,} samples, {local.distinct_states:,} distinct closure states"
+    )
     print(f"in-process:            {t_local:7.2f} s  ({args.samples / t_local:,.0f} samples/s)")
-    print(f"{args.workers} local workers:       {t_remote:7.2f} s  ({args.samples / t_remote:,.0f} samples/s; cluster start {t_start:.1f} s not counted)")
+    print(
+        f"{args.workers} local workers:       {t_remote:7.2f} s  ({args.samples / t_remote:,.0f} samples/s; cluster start {t_start:.1f} s not counted)"
+    )
     print(f"identical results: {local.to_dict() == remote.to_dict()}")
     print(f"speedup: {t_local / t_remote:.2f}x")
 

@@ -464,3 +464,41 @@ def test_graph_is_networkx_connected_per_country(net):
     g = nx.MultiDiGraph(net.graph)
     sub = g.subgraph([n for n, d in g.nodes(data=True) if d["country"] == "AF" and d["layer"] == "road"])
     assert nx.number_weakly_connected_components(sub) == 1
+
+
+def test_cli_build_and_route_on_the_detailed_network(toy, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from conftest import PYTHON, REPO
+
+    osm = tmp_path / "toy.osm"
+    osm.write_text(osm_xml(), encoding="utf-8")
+    env = os.environ | {"CORRIDORS_DATA": str(tmp_path / "data")}
+
+    def cli(*args):
+        return subprocess.run(
+            [PYTHON, "-m", "corridors", *args, "--geodata", str(toy["geodata"].directory)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+            timeout=180,
+        )
+
+    built = cli("build", "--osm", str(osm), "--name", "toyosm", "--rail")
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "data" / "networks" / "toyosm").is_dir()
+    assert "toyosm" in cli("networks").stdout
+    routed = cli("route", "Uzcity", "Pkport", "--network", "toyosm", "--json")
+    assert routed.returncode == 0, routed.stderr
+    d = json.loads(routed.stdout)
+    strategic = json.loads(cli("route", "Uzcity", "Pkport", "--json").stdout)
+    assert d["crossings"][-1] in {"X3", "X4"} and len(d["legs"]) > len(strategic["legs"])
+    missing = cli("route", "Uzcity", "Pkport", "--network", "nope")
+    assert missing.returncode == 2 and "nope" in missing.stderr and "Traceback" not in missing.stderr
+    bad = tmp_path / "bad.osm"
+    bad.write_text("this is not osm", encoding="utf-8")
+    broken = cli("build", "--osm", str(bad), "--name", "bad")
+    assert broken.returncode in (2, 5) and len(broken.stderr.strip().splitlines()) == 1

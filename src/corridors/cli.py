@@ -50,11 +50,23 @@ def _positive_float(text: str) -> float:
 
 def _load(args: argparse.Namespace) -> Any:
     """The network of ``--geodata``, with ``--scenario``, ``--close`` and ``--open`` applied."""
-    from corridors.network import load_network
-
-    net = load_network(args.geodata)
+    net = _base_network(args)
     scenarios = _scenarios(args, net)
     return net.with_scenarios(scenarios) if scenarios else net
+
+
+def _base_network(args: argparse.Namespace) -> Any:
+    """The strategic network of ``--geodata``, or the detailed OSM network ``--network NAME``."""
+    if getattr(args, "network", None):
+        from corridors.osm import load_osm_network
+
+        net = load_osm_network(args.network, args.geodata)
+        for line in net.conflation.lines():
+            print(f"{PROG}: {line}", file=sys.stderr)
+        return net
+    from corridors.network import load_network
+
+    return load_network(args.geodata)
 
 
 def _scenarios(args: argparse.Namespace, net: Any) -> list[Any]:
@@ -120,9 +132,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     """``whatif``: baseline and scenario routes side by side, with deltas."""
     from corridors import report
     from corridors.errors import NoRouteError
-    from corridors.network import load_network
 
-    base_net = load_network(args.geodata)
+    base_net = _base_network(args)
     scenarios = _scenarios(args, base_net)
     if not scenarios:
         raise UsageError("whatif needs at least one --scenario, --close or --open")
@@ -271,6 +282,37 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """``build``: a detailed road (and rail) network from an OpenStreetMap extract."""
+    from corridors.osm import build_network, network_info
+
+    folder = build_network(
+        args.osm, args.name, bbox=args.bbox, highways=args.highways, rail=args.rail, geodata=args.geodata,
+        progress=not args.json,
+    )  # fmt: skip
+    info = network_info(args.name)
+    if args.json:
+        _emit_json({"name": args.name, "folder": str(folder), "report": info.get("report")})
+    else:
+        print(f"network '{args.name}' written to {folder}")
+        for key, value in (info.get("report") or {}).items():
+            print(f"  {key}: {value}")
+        print(f"route on it with: python -m corridors route ORIGIN DESTINATION --network {args.name}")
+    return 0
+
+
+def cmd_networks(args: argparse.Namespace) -> int:
+    """``networks``: the detailed networks built so far."""
+    from corridors.osm import data_root, list_networks
+
+    names = list_networks()
+    if args.json:
+        _emit_json(names)
+    else:
+        print("\n".join(names) if names else f"no detailed networks under {data_root()} yet (see 'build')")
+    return 0
+
+
 def cmd_nodes(args: argparse.Namespace) -> int:
     """``nodes``: the places the network holds."""
     from corridors import report
@@ -350,6 +392,11 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     )
     scenario.add_argument(
         "--open", action="append", metavar="PROJECT", help="open a planned project, e.g. TAR (repeatable)"
+    )
+    scenario.add_argument(
+        "--network",
+        metavar="NAME",
+        help="use the detailed OSM network NAME made by 'build' (default: the strategic network)",
     )
 
     pair = argparse.ArgumentParser(add_help=False)
@@ -544,6 +591,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country", help="partner country code, e.g. PK")
     p.add_argument("--mode", choices=("road", "rail"), help="only crossings that serve this mode")
     p.set_defaults(func=cmd_crossings)
+
+    p = sub.add_parser(
+        "build",
+        parents=[par["common"]],
+        help="build a detailed network from an OpenStreetMap extract",
+        description="Build a detailed road (and rail) network from an OSM extract with osmnx, conflate the geodata crossings and terminals to it, and store it under the user data directory ($CORRIDORS_DATA or ~/.local/share/corridors).",
+    )
+    p.add_argument("--osm", required=True, metavar="FILE", help=".osm XML or .osm.pbf extract")
+    p.add_argument("--name", required=True, help="name to store the network under")
+    p.add_argument("--bbox", metavar="W,S,E,N", help="keep only this bounding box")
+    p.add_argument(
+        "--highways",
+        default="motorway,trunk,primary,secondary",
+        help="OSM highway classes (default motorway,trunk,primary,secondary; _link roads included)",
+    )
+    p.add_argument("--rail", action="store_true", help="also build railways by gauge")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser(
+        "networks",
+        parents=[par["common"]],
+        help="list the detailed networks built",
+        description="List the detailed OSM networks built with 'build'.",
+    )
+    p.set_defaults(func=cmd_networks)
 
     p = sub.add_parser(
         "validate",

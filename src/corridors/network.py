@@ -240,6 +240,32 @@ class Network:
         self.graph = build_graph(data, self.open_projects)
         self.places = PlaceIndex(data)
 
+    @classmethod
+    def from_graph(cls, data: GeoData, graph: nx.MultiDiGraph, open_projects: Iterable[str] = ()) -> Network:
+        """A network on a graph built elsewhere (e.g. a detailed OSM graph, :mod:`corridors.osm`).
+
+        Parameters
+        ----------
+        data
+            The geodata the graph was built from.
+        graph
+            A graph with the conventions of :func:`build_graph` (node ids ``PLACE:layer`` for
+            places, node and edge attributes).
+        open_projects
+            Planned projects built into the graph.
+
+        Returns
+        -------
+        Network
+
+        """
+        net = cls.__new__(cls)
+        net.data = data
+        net.open_projects = tuple(open_projects)
+        net.graph = graph
+        net.places = PlaceIndex(data)
+        return net
+
     def with_scenarios(self, scenarios: Sequence[Scenario]) -> Network:
         """A new network with scenarios applied in order (this one is left as it is).
 
@@ -317,7 +343,7 @@ class Network:
             A bad option value (exit code 2).
 
         """
-        from corridors.routing import Restrictions, find_routes
+        from corridors.routing import Restrictions
 
         model = self.cost_model(cargo)
         check_objective(objective)
@@ -359,7 +385,7 @@ class Network:
             if pid in restrictions.places:
                 raise UsageError(f"cannot avoid {name}: it is the {role}")
 
-        return find_routes(
+        return self._find_routes(
             network=self,
             graph=graph,
             model=model,
@@ -371,6 +397,12 @@ class Network:
             restrictions=restrictions,
             k=alternatives,
         )
+
+    def _find_routes(self, **request: Any) -> Route:
+        """Solve a route request (:func:`corridors.routing.find_routes`); subclasses may solve it faster."""
+        from corridors.routing import find_routes
+
+        return find_routes(**request)
 
     def place_records(
         self, country: str | None = None, kind: str | None = None, layer: str | None = None

@@ -104,6 +104,8 @@ class PlaceIndex:
             If no place matches (with the closest names as suggestions), or several do.
 
         """
+        if text.strip().upper() in self.data.places:  # an exact id wins over names and aliases
+            return self.data.places[text.strip().upper()]
         ids = self._places.find(text)
         if len(ids) == 1:
             return self.data.places[next(iter(ids))]

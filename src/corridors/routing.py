@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -186,11 +186,13 @@ def find_routes(
     via: Sequence[Sequence[str]],
     restrictions: Restrictions,
     k: int = 1,
+    make_router: Callable[[Restrictions], Router] | None = None,
 ) -> Route:
     """Solve a route request and build its :class:`~corridors.route.Route`.
 
     Returns the best route with ``alternatives`` set to the ``k`` best corridors that differ
-    in their border crossings.
+    in their border crossings. ``make_router`` builds the router that solves each shortest
+    path (default :class:`Router` on networkx; :mod:`corridors.osm` passes a CSR one).
 
     Raises
     ------
@@ -202,7 +204,7 @@ def find_routes(
     from corridors.route import build_route
 
     def solve(r: Restrictions) -> tuple[float, list[str]] | None:
-        router = Router(graph, model, objective, r)
+        router = make_router(r) if make_router else Router(graph, model, objective, r)
         if via:
             return router.shortest_via(origin[2], via, destination[2])
         return router.shortest(origin[2], destination[2])
