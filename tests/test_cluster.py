@@ -29,7 +29,7 @@ FLOWS = [
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     )
     c = distributed.Client(cluster)
     yield c
@@ -55,7 +55,7 @@ def test_a_worker_killed_mid_run_changes_nothing(toy_net):
     samples = 40 * risk.CHUNK
     local = risk.simulate(toy_net, "Uzcity", "Pkport", samples=samples, seed=21)
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     )
     c = distributed.Client(cluster)
     try:

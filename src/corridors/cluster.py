@@ -61,7 +61,7 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
             client.close()
         return
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     )
     client = Client(cluster)
     try:
