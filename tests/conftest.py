@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import corridors
 from corridors.data import (
     CROSSING_COLUMNS,
     EDGE_COLUMNS,
@@ -23,6 +24,11 @@ from corridors.data import (
     PLACE_COLUMNS,
     TERMINAL_COLUMNS,
 )
+
+if not Path(corridors.__file__).resolve().is_relative_to(Path(__file__).resolve().parents[1]):
+    raise RuntimeError(
+        f"the corridors package imported is {corridors.__file__}, not this checkout's: run pip install -e ."
+    )
 
 SRC = "https://example.org/test-fixture"
 REPO = Path(__file__).resolve().parents[1]

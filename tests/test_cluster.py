@@ -122,6 +122,10 @@ def test_cli_on_dask_scheduler_and_worker_processes(toy_dir):
                 local = subprocess.run([*base, "--workers", "2"], capture_output=True, text=True, cwd=REPO, timeout=300)
                 assert local.returncode == 0, local.stderr
                 assert json.loads(local.stdout) == json.loads(here.stdout)
+        # the work really ran on the cluster
+        with distributed.Client(address, timeout="30s") as c:
+            prefixes = c.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+        assert "run_chunks" in prefixes and "case_damage" in prefixes
     finally:
         for p in procs:
             p.terminate()

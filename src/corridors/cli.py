@@ -204,23 +204,17 @@ def _cumulative(update: Callable[[int], None] | None) -> Callable[[int], None] |
 def cmd_risk(args: argparse.Namespace) -> int:
     """``risk``: Monte Carlo over closure states."""
     from corridors import report
+    from corridors.cluster import connect
     from corridors.risk import simulate
 
     net = _load(args)
-    bar = None
-    if not args.json and args.samples >= 50_000:
-        from tqdm import tqdm
-
-        bar = tqdm(total=args.samples, unit="sample", file=sys.stderr, leave=False)
-    try:
+    distributed = args.workers is not None or args.scheduler is not None
+    quiet = args.json or (args.samples < 50_000 and not distributed)
+    with _progress(args.samples, "sample", quiet=quiet) as bar, connect(args.workers, args.scheduler) as client:
         result = simulate(
             net, args.origin, args.destination, samples=args.samples, seed=args.seed, wait=args.wait,
-            cargo=args.cargo, tonnes=args.tonnes, objective=args.objective,
-            progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+            cargo=args.cargo, tonnes=args.tonnes, objective=args.objective, progress=bar, client=client,
         )  # fmt: skip
-    finally:
-        if bar:
-            bar.close()
     written = None
     if args.map:
         from corridors import maps
