@@ -1,0 +1,67 @@
+"""Detailed networks from OpenStreetMap extracts: read, build, save, load and conflate.
+
+A *detailed network* is the road (and optionally rail) graph of an OSM extract, built once
+with :func:`build_network` and stored under the user data directory, then loaded with
+:func:`load_osm_network` on top of the geodata, so that the crossings, terminals, penalties,
+closures and scenarios of ``geodata/`` apply to it unchanged. The submodules:
+:mod:`~corridors.osm.options` (highway classes, gauges, defaults and their parsers),
+:mod:`~corridors.osm.store` (data directories and the stored :class:`DetailedGraph`),
+:mod:`~corridors.osm.countries` (:class:`CountryLocator`), :mod:`~corridors.osm.read`
+(XML and PBF into osmnx graphs: :func:`read_osm`, :func:`split_ways`),
+:mod:`~corridors.osm.speeds` (edge speeds from ``costs.toml``), :mod:`~corridors.osm.build`
+(:func:`build_network`), :mod:`~corridors.osm.conflate` (:class:`OSMNetwork`,
+:func:`load_osm_network`) and :mod:`~corridors.osm.routing` (:class:`EdgeTable`,
+:class:`CSRRouter`, :func:`find_routes_csr`).
+"""
+
+from __future__ import annotations
+
+from corridors.network import Network as Network  # callers use ``osm.Network``
+from corridors.osm.build import build_network
+from corridors.osm.conflate import ConflationReport, OSMNetwork, OSMPlaceIndex, Snap, load_osm_network
+from corridors.osm.countries import CountryLocator
+from corridors.osm.options import (
+    DEFAULT_HIGHWAYS,
+    DEFAULT_TOLERANCE_KM,
+    HIGHWAY_CLASSES,
+    parse_bbox,
+    parse_gauges,
+    parse_highways,
+    parse_maxspeed,
+)
+from corridors.osm.read import BuildReport, OSMGraphs, RawWays, read_osm, split_ways
+from corridors.osm.routing import CSRRouter, EdgeTable, find_routes_csr
+from corridors.osm.speeds import add_edge_speeds, edge_speeds_kph
+from corridors.osm.store import DetailedGraph, data_root, list_networks, network_dir, network_info
+
+__all__ = [
+    "DEFAULT_HIGHWAYS",
+    "DEFAULT_TOLERANCE_KM",
+    "HIGHWAY_CLASSES",
+    "BuildReport",
+    "CSRRouter",
+    "ConflationReport",
+    "CountryLocator",
+    "DetailedGraph",
+    "EdgeTable",
+    "OSMGraphs",
+    "OSMNetwork",
+    "OSMPlaceIndex",
+    "RawWays",
+    "Snap",
+    "add_edge_speeds",
+    "build_network",
+    "data_root",
+    "edge_speeds_kph",
+    "find_routes_csr",
+    "list_networks",
+    "load_osm_network",
+    "network_dir",
+    "network_info",
+    "parse_bbox",
+    "parse_gauges",
+    "parse_highways",
+    "parse_maxspeed",
+    "read_osm",
+    "split_ways",
+]

@@ -1,0 +1,257 @@
+"""Where detailed networks live and how they are stored.
+
+A network is the folder ``<data root>/networks/NAME`` (:func:`data_root`, :func:`network_dir`),
+written atomically (:func:`_write_atomically`) in a compact columnar format (``graph.npz`` +
+``meta.json``, see :class:`DetailedGraph`) rather than GraphML: for a million edges GraphML is
+several times larger and takes minutes and gigabytes to parse back (every attribute a string),
+while the arrays load in seconds and carry exactly what conflation needs.
+:func:`~corridors.osm.read.read_osm` still returns osmnx graphs, which ``osmnx.save_graphml``
+accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from corridors.data import LAYERS
+from corridors.errors import UsageError
+from corridors.osm.read import _one_line
+from corridors.osm.speeds import _edge_maxspeed
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+#: Version of the stored format (``meta.json`` ``format_version``).
+FORMAT_VERSION = 1
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def data_root(data_dir: str | Path | None = None) -> Path:
+    """The user data directory: ``data_dir``, ``$CORRIDORS_DATA``, or ``~/.local/share/corridors``.
+
+    ``$XDG_DATA_HOME`` replaces ``~/.local/share`` when set.
+    """
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    env = os.environ.get("CORRIDORS_DATA")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
+    return Path(base) / "corridors"
+
+
+def network_dir(name: str, data_dir: str | Path | None = None) -> Path:
+    """Folder of the detailed network ``name``: ``<data root>/networks/NAME``.
+
+    Raises
+    ------
+    UsageError
+        If ``name`` is not a plain name (letters, digits, ``_ . -``).
+
+    """
+    if not _NAME.match(name or ""):
+        raise UsageError(f"network name '{name}' must be letters, digits, '_', '.' or '-' (at most 64)")
+    return data_root(data_dir) / "networks" / name
+
+
+def list_networks(data_dir: str | Path | None = None) -> list[str]:
+    """Names of the detailed networks built under the data root."""
+    folder = data_root(data_dir) / "networks"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / "meta.json").is_file())
+
+
+def network_info(name: str, data_dir: str | Path | None = None) -> dict[str, Any]:
+    """The build report of a stored network (``meta.json``): source, options, counts, skipped gauges."""
+    path = network_dir(name, data_dir) / "meta.json"
+    if not path.is_file():
+        raise UsageError(f"no detailed network '{name}' in {path.parent.parent}; build it first")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"detailed network '{name}' is damaged ({exc}); build it again") from None
+
+
+_NODE_ARRAYS = ("node_osmid", "node_layer", "node_x", "node_y", "node_country")
+_EDGE_ARRAYS = (
+    "edge_u", "edge_v", "edge_key", "edge_osmid", "edge_highway", "edge_oneway", "edge_reversed",
+    "edge_maxspeed", "edge_length", "edge_name", "edge_ref", "geom_offsets", "geom_x", "geom_y",
+)  # fmt: skip
+
+
+@dataclass
+class DetailedGraph:
+    """All layers of a detailed network as flat arrays (the stored form).
+
+    Nodes ``i`` have ``node_osmid[i]``, ``node_layer[i]`` (index into
+    :data:`corridors.data.LAYERS`), ``node_x``/``node_y`` and ``node_country`` (index into
+    ``countries``). Edges join node indexes ``edge_u`` -> ``edge_v`` with their osmnx key, way
+    id, class (``edge_highway``, index into ``strings``: the highway class, or ``rail``),
+    flags, posted limit (km/h, NaN), length (m), ``name`` and ``ref`` (indexes into
+    ``strings``, -1 when untagged), and geometry points ``geom_offsets[e]:geom_offsets[e+1]``.
+    """
+
+    node_osmid: np.ndarray
+    node_layer: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    node_country: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_key: np.ndarray
+    edge_osmid: np.ndarray
+    edge_highway: np.ndarray
+    edge_oneway: np.ndarray
+    edge_reversed: np.ndarray
+    edge_maxspeed: np.ndarray
+    edge_length: np.ndarray
+    edge_name: np.ndarray
+    edge_ref: np.ndarray
+    geom_offsets: np.ndarray
+    geom_x: np.ndarray
+    geom_y: np.ndarray
+    countries: list[str]
+    strings: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def edge_layer(self) -> np.ndarray:
+        """Layer index of each edge."""
+        return self.node_layer[self.edge_u]
+
+    def layers(self) -> list[str]:
+        """Layers present."""
+        return [LAYERS[i] for i in np.unique(self.node_layer)]
+
+    @classmethod
+    def from_graphs(cls, graphs: Mapping[str, nx.MultiDiGraph], meta: dict[str, Any] | None = None) -> DetailedGraph:
+        """Flatten the layer graphs of :func:`read_osm`."""
+        strings: dict[str, int] = {}
+        countries = sorted({d["country"] for g in graphs.values() for _, d in g.nodes(data=True)})
+        ccode = {c: i for i, c in enumerate(countries)}
+
+        def sid(value: Any) -> int:
+            if value is None:
+                return -1
+            if isinstance(value, list):
+                value = ";".join(sorted(map(str, value)))
+            return strings.setdefault(str(value), len(strings))
+
+        cols: dict[str, list[Any]] = {k: [] for k in (*_NODE_ARRAYS, *_EDGE_ARRAYS)}
+        xs: list[np.ndarray] = []
+        ys: list[np.ndarray] = []
+        npts: list[int] = []
+        base = 0
+        for layer in sorted(graphs, key=LAYERS.index):
+            g = graphs[layer]
+            index = {n: base + i for i, n in enumerate(g.nodes)}
+            for n, d in g.nodes(data=True):
+                cols["node_osmid"].append(n)
+                cols["node_layer"].append(LAYERS.index(layer))
+                cols["node_x"].append(d["x"])
+                cols["node_y"].append(d["y"])
+                cols["node_country"].append(ccode[d["country"]])
+            for u, v, k, d in g.edges(keys=True, data=True):
+                cols["edge_u"].append(index[u])
+                cols["edge_v"].append(index[v])
+                cols["edge_key"].append(k)
+                osmid = d["osmid"]
+                cols["edge_osmid"].append(min(osmid) if isinstance(osmid, list) else osmid)
+                cols["edge_highway"].append(sid(d.get("highway") if layer == "road" else "rail"))
+                cols["edge_oneway"].append(bool(d.get("oneway", False)))
+                cols["edge_reversed"].append(bool(d.get("reversed", False) is True))
+                cols["edge_maxspeed"].append(_edge_maxspeed(d))
+                cols["edge_length"].append(d["length"])
+                cols["edge_name"].append(sid(d.get("name")))
+                cols["edge_ref"].append(sid(d.get("ref")))
+                geom = d.get("geometry")
+                if geom is None:
+                    a, b = g.nodes[u], g.nodes[v]
+                    xs.append(np.array([a["x"], b["x"]]))
+                    ys.append(np.array([a["y"], b["y"]]))
+                    npts.append(2)
+                else:
+                    coords = np.asarray(geom.coords)
+                    xs.append(coords[:, 0])
+                    ys.append(coords[:, 1])
+                    npts.append(len(coords))
+            base += g.number_of_nodes()
+        dtypes = {
+            "node_osmid": np.int64, "node_layer": np.uint8, "node_x": float, "node_y": float,
+            "node_country": np.int16, "edge_u": np.int64, "edge_v": np.int64, "edge_key": np.int64,
+            "edge_osmid": np.int64, "edge_highway": np.int32, "edge_oneway": bool, "edge_reversed": bool,
+            "edge_maxspeed": float, "edge_length": float, "edge_name": np.int32, "edge_ref": np.int32,
+        }  # fmt: skip
+        arrays = {k: np.array(cols[k], dtype=t) for k, t in dtypes.items()}
+        arrays["geom_offsets"] = np.r_[0, np.cumsum(npts, dtype=np.int64)].astype(np.int64)
+        arrays["geom_x"] = np.concatenate(xs) if xs else np.zeros(0)
+        arrays["geom_y"] = np.concatenate(ys) if ys else np.zeros(0)
+        return cls(**arrays, countries=countries, strings=list(strings), meta=dict(meta or {}))
+
+    def save(self, folder: Path) -> None:
+        """Write ``graph.npz`` and ``meta.json`` into ``folder``."""
+        arrays = {k: getattr(self, k) for k in (*_NODE_ARRAYS, *_EDGE_ARRAYS)}
+        np.savez(folder / "graph.npz", **arrays)
+        meta = dict(self.meta, format_version=FORMAT_VERSION, countries=self.countries, strings=self.strings)
+        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> DetailedGraph:
+        """Read a folder written by :meth:`save`.
+
+        Raises
+        ------
+        UsageError
+            If the folder is missing, damaged or of another format version.
+
+        """
+        name = folder.name
+        if not (folder / "meta.json").is_file():
+            raise UsageError(f"no detailed network '{name}' in {folder.parent}; build it first")
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format_version") != FORMAT_VERSION:
+                raise UsageError(
+                    f"detailed network '{name}' has format {meta.get('format_version')}, not {FORMAT_VERSION}; build it again"
+                )
+            with np.load(folder / "graph.npz", allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in (*_NODE_ARRAYS, *_EDGE_ARRAYS)}
+        except UsageError:
+            raise
+        except (OSError, ValueError, KeyError) as exc:
+            raise UsageError(f"detailed network '{name}' is damaged ({_one_line(exc)}); build it again") from None
+        countries, strings = meta.pop("countries"), meta.pop("strings")
+        return cls(**arrays, countries=countries, strings=strings, meta=meta)
+
+
+def _write_atomically(target: Path, write: Any) -> None:
+    """Write a folder next to ``target`` and swap it in, so readers never see half of it."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    old = target.parent / f".{target.name}.old"
+    try:
+        write(tmp)
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+        tmp.rename(target)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
