@@ -283,7 +283,11 @@ class Network:
         from corridors.scenarios import apply_all
 
         data, opened = apply_all(self.data, scenarios)
-        return Network(data, (*self.open_projects, *sorted(opened - set(self.open_projects))))
+        return self._rebuild(data, (*self.open_projects, *sorted(opened - set(self.open_projects))))
+
+    def _rebuild(self, data: GeoData, open_projects: Sequence[str]) -> Network:
+        """The same kind of network on changed geodata (subclasses keep their own graph)."""
+        return Network(data, open_projects)
 
     def layers_of(self, place_id: str) -> list[str]:
         """Graph nodes of a place, one per layer it serves."""

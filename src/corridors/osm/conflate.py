@@ -40,7 +40,6 @@ from corridors.places import PlaceIndex
 if TYPE_CHECKING:
     from corridors.data import CostParams
     from corridors.route import Route
-    from corridors.scenarios import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -466,25 +465,9 @@ class OSMNetwork(Network):
         net._table = EdgeTable(net, ids, measures, overlay)
         return net
 
-    def with_scenarios(self, scenarios: Sequence[Scenario]) -> OSMNetwork:
-        """A new network with scenarios applied, on the same detailed graph.
-
-        Parameters
-        ----------
-        scenarios
-            Scenarios from :func:`corridors.scenarios.load_scenario` or
-            :func:`corridors.scenarios.from_flags`.
-
-        Returns
-        -------
-        OSMNetwork
-
-        """
-        from corridors.scenarios import apply_all
-
-        data, opened = apply_all(self.data, scenarios)
-        projects = (*self.open_projects, *sorted(opened - set(self.open_projects)))
-        return OSMNetwork.from_detailed(data, self.detailed, projects, self.tolerance_km)
+    def _rebuild(self, data: GeoData, open_projects: Sequence[str]) -> OSMNetwork:
+        """Lay changed geodata (a scenario applied) over the same detailed graph."""
+        return OSMNetwork.from_detailed(data, self.detailed, open_projects, self.tolerance_km)
 
     def edge_table(self, graph: nx.MultiDiGraph | None = None) -> EdgeTable:
         """The CSR edge table of the graph (or of a copy with extra nodes, as ``LAT,LON`` routes add)."""
