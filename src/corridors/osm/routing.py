@@ -20,10 +20,9 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
     from corridors.costs import CostModel
-    from corridors.network import Network
     from corridors.osm.conflate import OSMNetwork, _Measures
     from corridors.route import Route
-    from corridors.routing import Endpoint, Restrictions
+    from corridors.routing import Restrictions
 
 
 class EdgeTable:
@@ -189,37 +188,13 @@ class CSRRouter(Router):
         return float(dist[path[0]]), nodes
 
 
-def find_routes_csr(
-    *,
-    table: EdgeTable,
-    network: Network,
-    graph: nx.MultiDiGraph,
-    model: CostModel,
-    objective: str,
-    tonnes: float,
-    origin: Endpoint,
-    destination: Endpoint,
-    via: Sequence[Sequence[str]],
-    restrictions: Restrictions,
-    k: int = 1,
-) -> Route:
+def find_routes_csr(*, table: EdgeTable, **request: Any) -> Route:
     """:func:`corridors.routing.find_routes` with every shortest path solved on ``table``.
 
-    Same arguments and result (best route with ``alternatives``), same search for
-    alternatives (best-first over banned crossings) and the same no-route explanations.
+    Takes the same keyword arguments and gives the same result (best route with
+    ``alternatives``, the same search for alternatives and the same no-route explanations).
     """
     from corridors.routing import find_routes
 
-    return find_routes(
-        network=network,
-        graph=graph,
-        model=model,
-        objective=objective,
-        tonnes=tonnes,
-        origin=origin,
-        destination=destination,
-        via=via,
-        restrictions=restrictions,
-        k=k,
-        make_router=lambda r: CSRRouter(graph, model, objective, r, table),
-    )
+    graph, model, objective = request["graph"], request["model"], request["objective"]
+    return find_routes(**request, make_router=lambda r: CSRRouter(graph, model, objective, r, table))
