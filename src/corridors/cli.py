@@ -102,7 +102,14 @@ def cmd_route(args: argparse.Namespace) -> int:
     from corridors import report
 
     net = _load(args)
-    route = net.route(args.origin, args.destination, alternatives=args.alternatives, **_route_kwargs(args))
+    k = max(args.alternatives, 2) if args.why else args.alternatives
+    route = net.route(args.origin, args.destination, alternatives=k, **_route_kwargs(args))
+    why = None
+    if args.why:
+        from corridors.explain import compare
+
+        why = compare(route)
+        route.alternatives = route.alternatives[: args.alternatives]
     written = []
     if args.geojson:
         _write_json_file(args.geojson, route.to_geojson())
@@ -120,11 +127,36 @@ def cmd_route(args: argparse.Namespace) -> int:
             f"map written to {maps.save_map(maps.route_map(route, tiles=args.tiles), path, offline=args.offline)}"
         )
     if args.json:
-        _emit_json(route.to_dict())
+        doc = route.to_dict()
+        if why is not None:
+            doc["why"] = why.to_dict()
+        _emit_json(doc)
     else:
         print(report.route_report(route))
+        if why is not None:
+            print()
+            print(report.why_report(why))
         for line in written:
             print(line)
+    return 0
+
+
+def cmd_fidelity(args: argparse.Namespace) -> int:
+    """``fidelity``: every observed whole-route fact against the model, and the pass rate."""
+    from corridors import report
+    from corridors.fidelity import check_all, summary, to_json
+    from corridors.scenarios import load_scenario
+
+    net = _base_network(args)
+    if not net.data.observations:
+        raise UsageError(f"no observations in {net.data.directory} (observations.csv is missing or empty)")
+    checks = check_all(net, net.data.observations.values(), lambda n: load_scenario(n, net.data.directory))
+    if args.json:
+        _emit_json(to_json(checks))
+    elif args.markdown:
+        print(report.fidelity_markdown(checks, summary(checks)))
+    else:
+        print(report.fidelity_report(checks, summary(checks)))
     return 0
 
 
@@ -477,7 +509,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a Folium HTML map (default maps/<origin>-<destination>.html)",
     )
     p.add_argument("--chart", metavar="FILE", help="write the time/cost-distance chart (.png or .svg)")
+    p.add_argument(
+        "--why",
+        action="store_true",
+        help="compare the chosen corridor with the runner-up: line haul, borders, transfers",
+    )
     p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser(
+        "fidelity",
+        parents=[par["common"]],
+        help="the model against observed whole-route facts",
+        description="Run every observation in geodata/observations.csv and print model against observed, pass or fail.",
+    )
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown (the README's table)")
+    p.set_defaults(func=cmd_fidelity)
 
     p = sub.add_parser(
         "whatif",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,9 +40,46 @@ CROSSINGS_FILE = "crossings.csv"
 GROUPS_FILE = "closure_groups.csv"
 TERMINALS_FILE = "terminals.csv"
 COSTS_FILE = "costs.toml"
+PORTS_FILE = "ports.csv"
+OBSERVED_VOLUMES_FILE = "observed_volumes.csv"
+OBSERVATIONS_FILE = "observations.csv"
+#: The layer of a seaport's quay: routes from or to a port start or end there.
+SEA_LAYER = "sea"
+#: What an observation in ``observations.csv`` checks (see :mod:`corridors.fidelity`).
+CROSSING_METRICS: tuple[str, ...] = ("uses_crossing", "avoids_crossing")
+NUMERIC_METRICS: tuple[str, ...] = ("distance_km", "time_h", "cost_usd")
+OBSERVATION_METRICS: tuple[str, ...] = (*CROSSING_METRICS, "main_mode", *NUMERIC_METRICS)
+DIRECTIONS: tuple[str, ...] = ("both", "to_af", "from_af")
 
 SOURCE_FIELDS = ("source", "quality", "note")
 PLACE_COLUMNS = ("id", "name", "aliases", "country", "lat", "lon", "kind", *SOURCE_FIELDS)
+#: Optional places.csv column: the place whose rail nodes serve a town that has none.
+PLACE_OPTIONAL_COLUMNS = ("railhead",)
+PORT_COLUMNS = ("place", "dwell_h", "handling_usd_per_t", *SOURCE_FIELDS)
+OBSERVED_VOLUME_COLUMNS = (
+    "crossing",
+    "mode",
+    "direction",
+    "trucks_per_day",
+    "wagons_per_day",
+    "tonnes_per_day",
+    "date",
+    *SOURCE_FIELDS,
+)
+OBSERVATION_COLUMNS = (
+    "id",
+    "origin",
+    "destination",
+    "cargo",
+    "modes",
+    "tonnes",
+    "scenario",
+    "metric",
+    "observed",
+    "tolerance",
+    "date",
+    *SOURCE_FIELDS,
+)
 EDGE_COLUMNS = (
     "id",
     "from",
@@ -148,6 +186,7 @@ class Place:
     kind: str
     provenance: Provenance
     row: int = 0
+    railhead: str = ""
 
 
 @dataclass(frozen=True)
@@ -234,6 +273,56 @@ class Terminal:
     def handles(self, cargo: str) -> bool:
         """Whether this terminal can transfer the given cargo profile."""
         return "all" in self.cargo or cargo in self.cargo
+
+
+@dataclass(frozen=True)
+class Port:
+    """A seaport's dwell and handling, charged once when a route starts or ends there."""
+
+    place: str
+    dwell_h: float
+    handling_usd_per_t: float
+    provenance: Provenance
+    row: int = 0
+
+    @property
+    def id(self) -> str:
+        """The port's place id (one row per port)."""
+        return self.place
+
+
+@dataclass(frozen=True)
+class ObservedVolume:
+    """Traffic counted at a crossing on a date (observed, not capacity)."""
+
+    crossing: str
+    mode: str
+    direction: str
+    trucks_per_day: float | None
+    wagons_per_day: float | None
+    tonnes_per_day: float | None
+    date: str
+    provenance: Provenance
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """An observed whole-route fact and the query that reproduces it."""
+
+    id: str
+    origin: str
+    destination: str
+    cargo: str
+    modes: tuple[str, ...]
+    tonnes: float | None
+    scenario: str
+    metric: str
+    observed: str
+    tolerance: float | None
+    date: str
+    provenance: Provenance
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -327,6 +416,9 @@ class GeoData:
     terminals: list[Terminal]
     costs: CostParams
     map_layers: dict[str, MapLayer] = field(default_factory=dict)
+    ports: dict[str, Port] = field(default_factory=dict)
+    observed_volumes: list[ObservedVolume] = field(default_factory=list)
+    observations: dict[str, Observation] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -474,6 +566,7 @@ def parse_places(directory: Path, problems: list[Problem]) -> list[Place]:
             kind=r.choice("kind", PLACE_KINDS),
             provenance=r.provenance(),
             row=r.row,
+            railhead=r.text("railhead", required=False),
         )
         out.append(place)
     return out
@@ -642,6 +735,113 @@ def parse_map_layers(directory: Path, problems: list[Problem]) -> list[MapLayer]
     return out
 
 
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _date(r: _RowReader) -> str:
+    value = r.text("date")
+    if value and not _DATE.match(value):
+        r.problem(f"date '{value}' is not YYYY, YYYY-MM or YYYY-MM-DD")
+    return value
+
+
+def parse_ports(directory: Path, problems: list[Problem]) -> list[Port]:
+    """Parse the optional ``ports.csv``; field problems are appended to ``problems``."""
+    if not (directory / PORTS_FILE).exists():
+        return []
+    out = []
+    for r in _read_rows(directory, PORTS_FILE, PORT_COLUMNS, problems):
+        out.append(
+            Port(
+                place=r.text("place"),
+                dwell_h=r.number("dwell_h", high=24.0 * 365) or 0.0,
+                handling_usd_per_t=r.number("handling_usd_per_t", high=1e4) or 0.0,
+                provenance=r.provenance(),
+                row=r.row,
+            )
+        )
+    return out
+
+
+def parse_observed_volumes(directory: Path, problems: list[Problem]) -> list[ObservedVolume]:
+    """Parse the optional ``observed_volumes.csv``; field problems are appended to ``problems``."""
+    if not (directory / OBSERVED_VOLUMES_FILE).exists():
+        return []
+    out = []
+    for r in _read_rows(directory, OBSERVED_VOLUMES_FILE, OBSERVED_VOLUME_COLUMNS, problems):
+        counts = {c: r.number(c, required=False, high=1e6) for c in ("trucks_per_day", "wagons_per_day", "tonnes_per_day")}
+        if all(v is None for v in counts.values()):
+            r.problem("give at least one of trucks_per_day, wagons_per_day, tonnes_per_day")
+        out.append(
+            ObservedVolume(
+                crossing=r.text("crossing"),
+                mode=r.choice("mode", MODES),
+                direction=r.choice("direction", DIRECTIONS),
+                date=_date(r),
+                provenance=r.provenance(),
+                row=r.row,
+                **counts,
+            )
+        )
+    return out
+
+
+def parse_observations(directory: Path, problems: list[Problem]) -> list[Observation]:
+    """Parse the optional ``observations.csv``; field problems are appended to ``problems``.
+
+    Place names, crossing ids and scenario names are checked against the other files by
+    :func:`corridors.validate.integrity_problems`.
+    """
+    if not (directory / OBSERVATIONS_FILE).exists():
+        return []
+    out = []
+    for r in _read_rows(directory, OBSERVATIONS_FILE, OBSERVATION_COLUMNS, problems):
+        metric = r.choice("metric", OBSERVATION_METRICS)
+        observed = r.text("observed")
+        tolerance = r.number("tolerance", required=metric in NUMERIC_METRICS, high=10.0)
+        if metric in NUMERIC_METRICS:
+            try:
+                value = float(observed)
+                if not (math.isfinite(value) and value > 0):
+                    r.problem(f"observed {observed} must be a positive number for {metric}")
+            except ValueError:
+                r.problem(f"observed '{observed}' is not a number (metric {metric})")
+            if tolerance is not None and tolerance <= 0:
+                r.problem("tolerance must be positive")
+        elif metric == "main_mode" and observed and observed not in MODES:
+            r.problem(f"observed '{observed}' is not one of {', '.join(MODES)} (metric main_mode)")
+        modes = r.names("modes") if ";" in r.text("modes", False) else tuple(
+            m.strip() for m in r.text("modes", False).split(",") if m.strip()
+        )
+        for m in modes:
+            if m not in MODES:
+                r.problem(f"modes '{m}' is not one of {', '.join(MODES)}")
+        cargo = r.text("cargo", required=False) or "general"
+        if cargo not in CARGO_PROFILES:
+            r.problem(f"cargo '{cargo}' is not one of {', '.join(CARGO_PROFILES)}")
+        tonnes = r.number("tonnes", required=False, high=1e6)
+        if tonnes is not None and tonnes <= 0:
+            r.problem("tonnes must be positive")
+        out.append(
+            Observation(
+                id=r.text("id"),
+                origin=r.text("origin"),
+                destination=r.text("destination"),
+                cargo=cargo,
+                modes=modes,
+                tonnes=tonnes,
+                scenario=r.text("scenario", required=False),
+                metric=metric,
+                observed=observed,
+                tolerance=tolerance,
+                date=_date(r),
+                provenance=r.provenance(),
+                row=r.row,
+            )
+        )
+    return out
+
+
 def _walk_params(table: dict[str, Any], prefix: str, out: CostParams, problems: list[Problem]) -> None:
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else key
@@ -714,6 +914,9 @@ def parse_all(directory: str | Path) -> tuple[GeoData, list[Problem]]:
     terminals = parse_terminals(directory, problems)
     costs = parse_costs(directory, problems)
     map_layers = parse_map_layers(directory, problems)
+    ports = parse_ports(directory, problems)
+    volumes = parse_observed_volumes(directory, problems)
+    observations = parse_observations(directory, problems)
     return (
         GeoData(
             directory=directory,
@@ -724,6 +927,9 @@ def parse_all(directory: str | Path) -> tuple[GeoData, list[Problem]]:
             terminals=terminals,
             costs=costs,
             map_layers=_index(map_layers, MAP_LAYERS_FILE, problems),
+            ports=_index(ports, PORTS_FILE, problems),
+            observed_volumes=volumes,
+            observations=_index(observations, OBSERVATIONS_FILE, problems),
         ),
         problems,
     )

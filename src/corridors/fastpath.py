@@ -205,8 +205,8 @@ class Snapshot:
         )
 
     def nodes_of(self, place_id: str) -> list[int]:
-        """Snapshot indexes of a place's layer nodes."""
-        return [self.index[n] for n in self.network.layers_of(place_id)]
+        """Snapshot indexes of the nodes a route from or to a place starts or ends on."""
+        return [self.index[n] for n in self.network.endpoint_nodes(place_id)]
 
     def p_open(self, crossings: tuple[str, ...]) -> float:
         """Probability that none of ``crossings`` is closed (each closure group counted once)."""

@@ -43,3 +43,28 @@ def polyline_km(coords: Sequence[tuple[float, float]]) -> float:
 
     """
     return sum(haversine_km(a[1], a[0], b[1], b[0]) for a, b in itertools.pairwise(coords))
+
+
+def nearest_point(lat: float, lon: float, points: Sequence[tuple[float, float]]) -> tuple[int, float]:
+    """Return the index of the point nearest to ``(lat, lon)`` and its great-circle distance.
+
+    Parameters
+    ----------
+    lat, lon
+        The query point in decimal degrees.
+    points
+        Candidate points as ``(lat, lon)`` pairs (at least one).
+
+    Returns
+    -------
+    tuple of (int, float)
+        Index into ``points`` and distance in kilometres.
+
+    """
+    import numpy as np  # deferred: the rest of this module is plain floats
+
+    pts = np.radians(np.asarray(points, dtype=float).reshape(-1, 2))
+    p1, l1 = math.radians(lat), math.radians(lon)
+    h = np.sin((pts[:, 0] - p1) / 2) ** 2 + math.cos(p1) * np.cos(pts[:, 0]) * np.sin((pts[:, 1] - l1) / 2) ** 2
+    best = int(np.argmin(h))
+    return best, haversine_km(lat, lon, *points[best])

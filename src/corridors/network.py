@@ -18,6 +18,7 @@ from shapely.geometry import LineString
 from corridors.costs import CostModel, check_objective
 from corridors.data import (
     LAYERS,
+    SEA_LAYER,
     CostParams,
     Crossing,
     Edge,
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from corridors.scenarios import Scenario
 
 CRS = "EPSG:4326"
+#: A ``LAT,LON`` farther than this from every road node is refused (the connector leg would
+#: be a fiction): about the widest gap between road nodes of the shipped network.
+MAX_SNAP_KM = 100.0
 
 
 def node_id(place: str, layer: str) -> str:
@@ -171,6 +175,32 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
             cargo=t.cargo,
             country=p.country,
         )
+
+    for port in data.ports.values():
+        p = places[port.place]
+        land = [n for n in (node_id(p.id, layer) for layer in LAYERS) if n in graph]
+        if not land:
+            continue
+        quay = _ensure_node(graph, p, SEA_LAYER)
+        for n in land:
+            layer = graph.nodes[n]["layer"]
+            key = f"{p.id}:{SEA_LAYER}->{layer}"
+            _add_pair(
+                graph,
+                quay,
+                n,
+                key,
+                [(p.lon, p.lat)],
+                id=key,
+                kind="transfer",
+                mode="transfer",
+                layer=f"{SEA_LAYER}<->{layer}",
+                transfer_kind="port",
+                distance_km=0.0,
+                time_h=port.dwell_h,
+                cost_usd_per_t=port.handling_usd_per_t,
+                country=p.country,
+            )
     return graph
 
 
@@ -290,8 +320,63 @@ class Network:
         return Network(data, open_projects)
 
     def layers_of(self, place_id: str) -> list[str]:
-        """Graph nodes of a place, one per layer it serves."""
+        """Graph nodes of a place, one per land layer it serves (a port's quay not included)."""
         return [n for n in (node_id(place_id, layer) for layer in LAYERS) if n in self.graph]
+
+    def nodes_of(self, place_id: str) -> list[str]:
+        """Every graph node of a place: its land layers and, for a seaport, its quay."""
+        quay = node_id(place_id, SEA_LAYER)
+        return [*self.layers_of(place_id), *([quay] if quay in self.graph else [])]
+
+    def endpoint_nodes(self, place_id: str, modes: Iterable[str] = ("road", "rail")) -> list[str]:
+        """Nodes a route from or to a place starts or ends on.
+
+        A seaport's cargo arrives or leaves by sea, so a route from or to a port starts or
+        ends on its quay and pays the port's dwell and handling. A town without a rail node
+        that names a ``railhead`` (Mazar-i-Sharif: Naibabad) is reached on rail-only requests
+        at its railhead.
+
+        Parameters
+        ----------
+        place_id
+            The place.
+        modes
+            The modes the request allows.
+
+        Returns
+        -------
+        list of str
+
+        """
+        quay = node_id(place_id, SEA_LAYER)
+        if quay in self.graph:
+            return [quay]
+        nodes = self.layers_of(place_id)
+        place = self.data.places.get(place_id)
+        has_rail = any(self.graph.nodes[n]["layer"].startswith("rail") for n in nodes)
+        if place is not None and place.railhead and "road" not in set(modes) and not has_rail:
+            nodes += [n for n in self.layers_of(place.railhead) if self.graph.nodes[n]["layer"].startswith("rail")]
+        return nodes
+
+    def resolve_endpoint(self, text: str, modes: Iterable[str] = ("road", "rail")) -> tuple[str, str, list[str]]:
+        """Resolve an origin or destination name to ``(place id, label, graph nodes)``.
+
+        A name for both sides of one crossing (``Torkham``) gives the nodes of both sides;
+        the path picks the side. See :meth:`corridors.places.PlaceIndex.endpoint`.
+
+        Raises
+        ------
+        UnknownPlaceError
+            If the name matches no place or is ambiguous.
+        NoRouteError
+            If the place is on no open link.
+
+        """
+        places, label = self.places.endpoint(text)
+        nodes = [n for p in places for n in self.endpoint_nodes(p.id, modes)]
+        if not nodes:
+            raise NoRouteError(f"{label} is not on any open link of the network")
+        return places[0].id, label, list(dict.fromkeys(nodes))
 
     def cost_model(self, cargo: str = "general") -> CostModel:
         """The :class:`~corridors.costs.CostModel` of a cargo profile."""
@@ -371,11 +456,7 @@ class Network:
                     graph = self.graph.copy()
                 endpoints.append(self._snap(graph, text, latlon))
             else:
-                place = self.places.place(text)
-                nodes = self.layers_of(place.id)
-                if not nodes:
-                    raise NoRouteError(f"{place.name} is not on any open link of the network")
-                endpoints.append((place.id, place.name, nodes))
+                endpoints.append(self.resolve_endpoint(text, modes))
         via_nodes = []
         for text in via:
             place = self.places.place(text)
@@ -385,8 +466,8 @@ class Network:
         for text in avoid:
             kind, rec_id = self.places.avoidable(text)
             restrictions = restrictions.adding(kind, rec_id, self)
-        for (pid, name, _), role in zip(endpoints, ("origin", "destination"), strict=True):
-            if pid in restrictions.places:
+        for (_, name, nodes), role in zip(endpoints, ("origin", "destination"), strict=True):
+            if {graph.nodes[n]["place"] for n in nodes} & restrictions.places:
                 raise UsageError(f"cannot avoid {name}: it is the {role}")
 
         return self._find_routes(
@@ -480,17 +561,31 @@ class Network:
         return sorted(out, key=lambda r: (r["partner_country"], r["id"]))
 
     def _snap(self, graph: nx.MultiDiGraph, text: str, latlon: tuple[float, float]) -> tuple[str, str, list[str]]:
-        """Add a node at ``latlon`` joined by a road connector to the nearest road node."""
-        import osmnx as ox
+        """Add a node at ``latlon`` joined by a road connector to the nearest road node.
+
+        Raises
+        ------
+        UnknownPlaceError
+            If the nearest road node is more than :data:`MAX_SNAP_KM` away (exit code 3).
+
+        """
+        from corridors.errors import UnknownPlaceError
+        from corridors.geo import nearest_point
 
         lat, lon = latlon
-        road = self.graph.subgraph([n for n, d in self.graph.nodes(data=True) if d["layer"] == "road"])
-        if road.number_of_nodes() == 0:
+        road = [n for n, d in self.graph.nodes(data=True) if d["layer"] == "road"]
+        if not road:
             raise NoRouteError("the network has no road nodes to snap a coordinate to")
-        nearest = ox.distance.nearest_nodes(road, X=[lon], Y=[lat])[0]  # lists: our node ids are strings
+        coords = [(self.graph.nodes[n]["y"], self.graph.nodes[n]["x"]) for n in road]
+        i, straight = nearest_point(lat, lon, coords)
+        nearest = road[i]
         near = self.graph.nodes[nearest]
+        if straight > MAX_SNAP_KM:
+            raise UnknownPlaceError(
+                f"{text} is {straight:,.0f} km from the nearest road node ({near['name']}); "
+                f"a coordinate must lie within {MAX_SNAP_KM:g} km of the network"
+            )
         costs = self.data.costs
-        straight = haversine_km(lat, lon, near["y"], near["x"])
         distance = straight * costs.get("connector", "detour_factor")
         label = f"{lat:.4f},{lon:.4f}"
         new = node_id(f"@{label}", "road")
@@ -548,4 +643,4 @@ def load_network(directory: str | Path | None = None, open_projects: Iterable[st
     return Network(load_geodata(directory), open_projects)
 
 
-__all__ = ["CRS", "Network", "build_graph", "layer_of", "load_network", "node_id"]
+__all__ = ["CRS", "MAX_SNAP_KM", "Network", "build_graph", "layer_of", "load_network", "node_id"]

@@ -114,6 +114,55 @@ class PlaceIndex:
             raise UnknownPlaceError(f"'{text}' is ambiguous: it names {options}; use an id")
         raise UnknownPlaceError(f"unknown place '{text}'", self._places.suggest(text))
 
+    def endpoint(self, text: str) -> tuple[list[Place], str]:
+        """Resolve the origin or destination of a route: one place, or both sides of a crossing.
+
+        A name shared by the two border posts of one crossing (``Torkham`` names
+        ``TORKHAM_AF`` and ``TORKHAM_PK``), or a crossing's own name, stands for the crossing:
+        both sides are returned and the route picks the side it reaches first (as a
+        destination) or leaves from (as an origin). An id still picks one side.
+
+        Parameters
+        ----------
+        text
+            What the user typed.
+
+        Returns
+        -------
+        tuple of (list of Place, str)
+            The places and a label for messages.
+
+        Raises
+        ------
+        UnknownPlaceError
+            If nothing matches, or the name is ambiguous in any other way.
+
+        """
+        key = text.strip().upper()
+        if key in self.data.places:
+            place = self.data.places[key]
+            return [place], place.name
+        ids = self._places.find(text)
+        if len(ids) == 1:
+            place = self.data.places[next(iter(ids))]
+            return [place], place.name
+        sides = self._crossing_sides(ids) if ids else None
+        if sides is None and not ids:
+            crossings = {self.data.crossings[c] for c in self._crossings.find(text)}
+            pairs = {(c.af_place, c.partner_place) for c in crossings}
+            if len(pairs) == 1:
+                sides = next(iter(crossings))
+        if sides is not None:
+            return [self.data.places[sides.af_place], self.data.places[sides.partner_place]], sides.name
+        return [self.place(text)], text  # raises with the options or suggestions
+
+    def _crossing_sides(self, ids: set[str]) -> Crossing | None:
+        """The crossing whose two sides are exactly ``ids``, if there is one."""
+        for c in self.data.crossings.values():
+            if ids == {c.af_place, c.partner_place}:
+                return c
+        return None
+
     def crossing(self, text: str) -> Crossing | None:
         """Return the crossing called ``text``, or None if no crossing has that name."""
         ids = self._crossings.find(text)

@@ -327,3 +327,79 @@ def criticality_table(rows: Sequence[Any], top: int | None = None) -> str:
         ],
         right=(0, 4, 5, 6, 7),
     )
+
+
+def why_report(comparison: Any) -> str:
+    """What decides between the chosen corridor and the runner-up (``route --why``)."""
+    c = comparison
+    chosen = " > ".join(c.chosen.crossings) or "(no crossing)"
+    lines = ["Why this corridor", f"  chosen:    {chosen}"]
+    if c.runner_up is None:
+        lines.append("  runner-up: none (no other corridor connects these places under the request)")
+        return "\n".join(lines)
+    lines.append(f"  runner-up: {' > '.join(c.runner_up.crossings) or '(no crossing)'}")
+    rows = []
+    totals = [0.0] * 8
+    for r in c.rows():
+        a, b = r["chosen"], r["runner_up"]
+        vals = [a["distance_km"], a["time_h"], a["cost_usd_per_t"], a["generalized_cost"]]
+        vals += [b["distance_km"], b["time_h"], b["cost_usd_per_t"], b["generalized_cost"]]
+        totals = [t + v for t, v in zip(totals, vals, strict=True)]
+        rows.append((r["part"], *_why_cells(vals), f"{r['difference_generalized']:+,.2f}"))
+    rows.append(("total", *_why_cells(totals), f"{totals[7] - totals[3]:+,.2f}"))
+    lines.append(
+        table(
+            ("part", "km", "h", "USD/t", "gen.", "runner-up km", "h", "USD/t", "gen.", "runner-up extra gen. USD/t"),
+            rows,
+            right=tuple(range(1, 10)),
+        )
+    )
+    diff = {r["part"]: r["difference_generalized"] for r in c.rows()}
+    lines.append(
+        f"  deciding: {c.deciding} (the runner-up costs {diff[c.deciding]:+,.2f} USD/t there; "
+        f"{c.chosen.objective} objective; gen. = money + value of time x hours)"
+    )
+    return "\n".join(lines)
+
+
+def _why_cells(v: Sequence[float]) -> list[str]:
+    return [f"{v[0]:,.0f}", f"{v[1]:,.1f}", f"{v[2]:,.2f}", f"{v[3]:,.2f}", f"{v[4]:,.0f}", f"{v[5]:,.1f}", f"{v[6]:,.2f}", f"{v[7]:,.2f}"]
+
+
+def fidelity_rows(checks: Sequence[Any]) -> list[tuple[str, ...]]:
+    """One row per fidelity check: id, query, metric, observed, model, result."""
+    rows = []
+    for ch in checks:
+        o = ch.observation
+        query = f"{o.origin} -> {o.destination}"
+        extras = [o.cargo] + ([",".join(o.modes)] if o.modes else []) + ([o.scenario] if o.scenario else [])
+        observed = o.observed + (f" ±{o.tolerance:.0%}" if o.tolerance else "")
+        rows.append((o.id, f"{query} ({', '.join(extras)})", o.metric, observed, ch.model, "pass" if ch.passed else "FAIL"))
+    return rows
+
+
+def fidelity_report(checks: Sequence[Any], summary: dict[str, Any]) -> str:
+    """The ``fidelity`` table and pass rate."""
+    rows = fidelity_rows(checks)
+    head = ("id", "query", "metric", "observed", "model", "result")
+    return (
+        table(head, rows)
+        + f"\n\n{summary['passed']} of {summary['total']} observations pass ({summary['pass_rate']:.0%})"
+    )
+
+
+def fidelity_markdown(checks: Sequence[Any], summary: dict[str, Any]) -> str:
+    """The ``fidelity`` table as Markdown (for the README; generated, never typed)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "| id | query | metric | observed | model | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in fidelity_rows(checks):
+        lines.append("| " + " | ".join(cell(x) for x in row) + " |")
+    lines.append("")
+    lines.append(f"{summary['passed']} of {summary['total']} observations pass ({summary['pass_rate']:.0%}).")
+    return "\n".join(lines)

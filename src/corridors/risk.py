@@ -51,9 +51,9 @@ def endpoints(snapshot: Snapshot, origin: str, destination: str) -> Endpoints:
         If a name matches no place.
 
     """
-    places = snapshot.network.places
-    o, d = places.place(origin), places.place(destination)
-    return Endpoints(o.name, d.name, snapshot.nodes_of(o.id), snapshot.nodes_of(d.id))
+    net = snapshot.network
+    (_, o_name, o_nodes), (_, d_name, d_nodes) = net.resolve_endpoint(origin), net.resolve_endpoint(destination)
+    return Endpoints(o_name, d_name, [snapshot.index[n] for n in o_nodes], [snapshot.index[n] for n in d_nodes])
 
 
 def draw_states(snapshot: Snapshot, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -6,6 +6,8 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from corridors.data import SEA_LAYER
+
 if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
@@ -279,8 +281,9 @@ def build_route(
         elif d["kind"] == "transfer":
             leg.from_layer, leg.to_layer = nu["layer"], nv["layer"]
             leg.transfer_kind = d["transfer_kind"]
-            leg.mode = "road" if nv["layer"] == "road" else "rail"
-            leg.gauge_mm = None if nv["layer"] == "road" else int(nv["layer"][4:])
+            land = nv["layer"] if nv["layer"] != SEA_LAYER else nu["layer"]
+            leg.mode = "rail" if land.startswith("rail") else "road"
+            leg.gauge_mm = int(land[4:]) if land.startswith("rail") else None
         legs.append(leg)
     return Route(
         origin=_endpoint_info(graph, path[0]),

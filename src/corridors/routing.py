@@ -58,13 +58,13 @@ class Restrictions:
             return replace(self, crossings=self.crossings | {rec_id})
         if kind == "edge":
             return replace(self, edges=self.edges | {rec_id})
-        return replace(self, places=self.places | {rec_id}, nodes=self.nodes | set(network.layers_of(rec_id)))
+        return replace(self, places=self.places | {rec_id}, nodes=self.nodes | set(network.nodes_of(rec_id)))
 
     def allows(self, attrs: Mapping[str, Any]) -> bool:
         """Whether an edge with these attributes may be used."""
         kind = attrs["kind"]
         if kind == "transfer":
-            needed = {"road", "rail"} if attrs["transfer_kind"] == "transload" else {"rail"}
+            needed = {"transload": {"road", "rail"}, "port": set()}.get(attrs["transfer_kind"], {"rail"})
             if not needed <= self.modes:
                 return False
         elif attrs["mode"] not in self.modes:

@@ -16,9 +16,13 @@ from pathlib import Path
 from corridors.data import (
     CARGO_PROFILES,
     COSTS_FILE,
+    CROSSING_METRICS,
     CROSSINGS_FILE,
     EDGES_FILE,
+    OBSERVATIONS_FILE,
+    OBSERVED_VOLUMES_FILE,
     PLACES_FILE,
+    PORTS_FILE,
     TERMINALS_FILE,
     GeoData,
     Problem,
@@ -83,7 +87,52 @@ def integrity_problems(data: GeoData) -> list[Problem]:
     for t in data.terminals:
         if t.place and t.place not in places:
             out.append(Problem(TERMINALS_FILE, t.row, f"terminal at unknown place {t.place}"))
+    for p in places.values():
+        if p.railhead and p.railhead not in places:
+            out.append(Problem(PLACES_FILE, p.row, f"place {p.id}: railhead {p.railhead} is not a place"))
+        elif p.railhead == p.id:
+            out.append(Problem(PLACES_FILE, p.row, f"place {p.id} is its own railhead"))
+    for port in data.ports.values():
+        if port.place not in places:
+            out.append(Problem(PORTS_FILE, port.row, f"port at unknown place {port.place}"))
+        elif places[port.place].kind != "port":
+            out.append(Problem(PORTS_FILE, port.row, f"place {port.place} is a {places[port.place].kind}, not a port"))
+    for v in data.observed_volumes:
+        c = data.crossings.get(v.crossing)
+        if c is None:
+            out.append(Problem(OBSERVED_VOLUMES_FILE, v.row, f"unknown crossing {v.crossing}"))
+        elif v.mode and v.mode not in c.modes:
+            out.append(Problem(OBSERVED_VOLUMES_FILE, v.row, f"crossing {v.crossing} has no {v.mode} mode"))
+    out += _observation_problems(data)
     out += _cost_problems(data)
+    return out
+
+
+def _observation_problems(data: GeoData) -> list[Problem]:
+    """Observations must name places that resolve, known crossings and shipped scenarios."""
+    from corridors.errors import UnknownPlaceError
+    from corridors.places import PlaceIndex, parse_latlon
+
+    if not data.observations:
+        return []
+    index = PlaceIndex(data)
+    scenario_dir = data.directory / "scenarios"
+    out: list[Problem] = []
+    for o in data.observations.values():
+        for text in (o.origin, o.destination):
+            if not text or parse_latlon(text) is not None:
+                continue
+            try:
+                index.endpoint(text)
+            except UnknownPlaceError as exc:
+                out.append(Problem(OBSERVATIONS_FILE, o.row, f"observation {o.id}: {exc.message}"))
+        if o.metric in CROSSING_METRICS:
+            for cid in o.observed.split("|"):
+                if cid.strip() not in data.crossings:
+                    out.append(Problem(OBSERVATIONS_FILE, o.row, f"observation {o.id}: unknown crossing {cid.strip()}"))
+        for name in filter(None, (s.strip() for s in o.scenario.split(";"))):
+            if not (scenario_dir / f"{name}.toml").exists():
+                out.append(Problem(OBSERVATIONS_FILE, o.row, f"observation {o.id}: no scenario {name} in scenarios/"))
     return out
 
 
