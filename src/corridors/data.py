@@ -769,7 +769,9 @@ def parse_observed_volumes(directory: Path, problems: list[Problem]) -> list[Obs
         return []
     out = []
     for r in _read_rows(directory, OBSERVED_VOLUMES_FILE, OBSERVED_VOLUME_COLUMNS, problems):
-        counts = {c: r.number(c, required=False, high=1e6) for c in ("trucks_per_day", "wagons_per_day", "tonnes_per_day")}
+        counts = {
+            c: r.number(c, required=False, high=1e6) for c in ("trucks_per_day", "wagons_per_day", "tonnes_per_day")
+        }
         if all(v is None for v in counts.values()):
             r.problem("give at least one of trucks_per_day, wagons_per_day, tonnes_per_day")
         out.append(
@@ -810,8 +812,10 @@ def parse_observations(directory: Path, problems: list[Problem]) -> list[Observa
                 r.problem("tolerance must be positive")
         elif metric == "main_mode" and observed and observed not in MODES:
             r.problem(f"observed '{observed}' is not one of {', '.join(MODES)} (metric main_mode)")
-        modes = r.names("modes") if ";" in r.text("modes", False) else tuple(
-            m.strip() for m in r.text("modes", False).split(",") if m.strip()
+        modes = (
+            r.names("modes")
+            if ";" in r.text("modes", False)
+            else tuple(m.strip() for m in r.text("modes", False).split(",") if m.strip())
         )
         for m in modes:
             if m not in MODES:

@@ -138,8 +138,7 @@ def compare(route: Route) -> Comparison:
     deciding = None
     if runner is not None:
         diffs = {
-            a.name: b.generalized - a.generalized
-            for a, b in zip(breakdown(route), breakdown(runner), strict=True)
+            a.name: b.generalized - a.generalized for a, b in zip(breakdown(route), breakdown(runner), strict=True)
         }
         deciding = max(diffs, key=lambda k: diffs[k])
     return Comparison(route, runner, deciding)

@@ -363,7 +363,16 @@ def why_report(comparison: Any) -> str:
 
 
 def _why_cells(v: Sequence[float]) -> list[str]:
-    return [f"{v[0]:,.0f}", f"{v[1]:,.1f}", f"{v[2]:,.2f}", f"{v[3]:,.2f}", f"{v[4]:,.0f}", f"{v[5]:,.1f}", f"{v[6]:,.2f}", f"{v[7]:,.2f}"]
+    return [
+        f"{v[0]:,.0f}",
+        f"{v[1]:,.1f}",
+        f"{v[2]:,.2f}",
+        f"{v[3]:,.2f}",
+        f"{v[4]:,.0f}",
+        f"{v[5]:,.1f}",
+        f"{v[6]:,.2f}",
+        f"{v[7]:,.2f}",
+    ]
 
 
 def fidelity_rows(checks: Sequence[Any]) -> list[tuple[str, ...]]:
@@ -374,7 +383,9 @@ def fidelity_rows(checks: Sequence[Any]) -> list[tuple[str, ...]]:
         query = f"{o.origin} -> {o.destination}"
         extras = [o.cargo] + ([",".join(o.modes)] if o.modes else []) + ([o.scenario] if o.scenario else [])
         observed = o.observed + (f" ±{o.tolerance:.0%}" if o.tolerance else "")
-        rows.append((o.id, f"{query} ({', '.join(extras)})", o.metric, observed, ch.model, "pass" if ch.passed else "FAIL"))
+        rows.append(
+            (o.id, f"{query} ({', '.join(extras)})", o.metric, observed, ch.model, "pass" if ch.passed else "FAIL")
+        )
     return rows
 
 
