@@ -136,12 +136,12 @@ def test_costs_toml_problems(toy_dir):
     path.write_text(text)
     found = messages(toy_dir)
     assert "costs.toml: missing parameter road.cost_usd_per_truck_km.PK" in found
-    assert "costs.toml: road.speed_kmh.UZ: no source" in found
+    assert "costs.toml:7: road.speed_kmh.UZ: no source" in found  # the line of the key
 
 
 def test_broken_toml(toy_dir):
     (toy_dir / "costs.toml").write_text("[road\n")
-    assert any(m.startswith("costs.toml: not valid TOML") for m in messages(toy_dir))
+    assert any(m.startswith("costs.toml:1: not valid TOML") for m in messages(toy_dir))
 
 
 def test_required_corridor_disconnected(toy_dir):

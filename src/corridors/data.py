@@ -12,6 +12,7 @@ Only the standard library is used here so that loading stays fast for the comman
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import tomllib
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.errors import DataError
+
 
 #: Rail gauges the model knows, in millimetres: CIS broad gauge, standard gauge, Indian gauge.
 GAUGES: tuple[int, ...] = (1520, 1435, 1676)
@@ -365,6 +367,7 @@ class CostParams:
 
     params: dict[str, Param]
     descriptions: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
 
     def get(self, *path: str) -> float:
         """Return the value at a dotted path such as ``("road", "speed_kmh", "AF")``.
@@ -504,34 +507,122 @@ class _RowReader:
         return Provenance(source=source, quality=quality, note=note)
 
 
-def _read_rows(directory: Path, name: str, columns: tuple[str, ...], problems: list[Problem]) -> Iterator[_RowReader]:
-    """Yield a reader per data row of a CSV file; report missing files and columns."""
-    path = directory / name
+#: Largest geodata or demand file read (bytes); a larger one is refused with its size.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Longest CSV field (characters), set as the csv module's limit and reported as ``file:row``.
+MAX_FIELD_CHARS = 100_000
+csv.field_size_limit(MAX_FIELD_CHARS)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def read_text_file(path: Path, name: str) -> str:
+    """Read a UTF-8 text file (a BOM is accepted) for parsing.
+
+    Parameters
+    ----------
+    path
+        The file.
+    name
+        How to name it in messages (``places.csv``, ``od/trade_flows.csv``).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    DataError
+        If it is missing, not a file, too large (:data:`MAX_FILE_BYTES`), or not UTF-8
+        (``name:line: not valid UTF-8 ...``).
+
+    """
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        size = path.stat().st_size
     except FileNotFoundError:
-        problems.append(Problem(name, 0, f"file not found in {directory}"))
-        return
+        raise DataError(f"{name}: file not found in {path.parent}") from None
     except OSError as exc:
-        problems.append(Problem(name, 0, f"cannot read: {exc.strerror}"))
-        return
-    with handle:
+        raise DataError(f"{name}: cannot read: {exc.strerror}") from None
+    if not path.is_file():
+        raise DataError(f"{name}: not a file")
+    if size > MAX_FILE_BYTES:
+        raise DataError(f"{name}: {size:,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{name}: cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DataError(
+            f"{name}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {column}); save the file as UTF-8"
+        ) from None
+
+
+def csv_rows(text: str, name: str, columns: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Parse CSV text into ``(line, row)`` pairs, checking the header and the shape of each row.
+
+    Raises
+    ------
+    DataError
+        On a missing column, a row with more or fewer fields than the header, a control
+        character (such as NUL) in a field, an over-long field or a malformed line, each as
+        ``name:line: message``.
+
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise DataError(f"{name}:1: not a readable CSV header: {exc}") from None
+    if not header:
+        raise DataError(f"{name}: empty file (no header row)")
+    header = [h.strip() for h in header]
+    reader.fieldnames = header
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{name}:1: missing column(s): {', '.join(missing)}")
+    while True:
         try:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in columns if c not in header]
-            if missing:
-                problems.append(Problem(name, 1, f"missing column(s): {', '.join(missing)}"))
-                return
-            for values in reader:
-                if None in values:
-                    problems.append(Problem(name, reader.line_num, "more fields than columns"))
-                    continue
-                if not any((v or "").strip() for v in values.values()):
-                    continue
-                yield _RowReader(name, reader.line_num, values, problems)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            problems.append(Problem(name, 0, f"not a readable CSV file: {exc}"))
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = f"a field is longer than {MAX_FIELD_CHARS:,} characters"
+            raise DataError(f"{name}:{reader.line_num}: {reason}") from None
+        line = reader.line_num
+        if None in values:
+            raise DataError(f"{name}:{line}: more fields than columns ({len(header)})")
+        if not any((v or "").strip() for v in values.values()):
+            continue
+        if any(v is None for v in values.values()):
+            raise DataError(f"{name}:{line}: fewer fields than columns ({len(header)}); is the line cut short?")
+        bad = next((k for k, v in values.items() if _CONTROL.search(v)), None)
+        if bad is not None:
+            raise DataError(f"{name}:{line}: column {bad} holds a control character (such as NUL)")
+        yield line, values
+
+
+def _read_rows(directory: Path, name: str, columns: tuple[str, ...], problems: list[Problem]) -> Iterator[_RowReader]:
+    """Yield a reader per data row of a CSV file; report unreadable files and rows."""
+    try:
+        text = read_text_file(directory / name, name)
+        for line, values in csv_rows(text, name, columns):
+            yield _RowReader(name, line, values, problems)
+    except DataError as exc:
+        problems.append(_problem_of(exc))
+
+
+def _problem_of(exc: DataError) -> Problem:
+    """A ``file:row: message`` error as a :class:`Problem`."""
+    file, _, rest = exc.message.partition(":")
+    row, sep, message = rest.partition(":")
+    if sep and row.strip().isdigit():
+        return Problem(file, int(row), message.strip())
+    return Problem(file, 0, rest.strip())
 
 
 def _parse_via(r: _RowReader) -> tuple[Waypoint, ...]:
@@ -846,49 +937,88 @@ def parse_observations(directory: Path, problems: list[Problem]) -> list[Observa
     return out
 
 
+_TOML_TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+_TOML_KEY = re.compile(r"^\s*(\"[^\"]*\"|[A-Za-z0-9_.-]+)\s*=")
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+
+
+def toml_error_line(exc: tomllib.TOMLDecodeError) -> tuple[int, str]:
+    """The line number of a TOML error and its message without the position."""
+    text = str(exc)
+    m = _TOML_AT.search(text)
+    return (int(m.group(1)), text[: m.start()]) if m else (0, text)
+
+
+def toml_key_lines(text: str) -> dict[str, int]:
+    """Line numbers of the keys of a simple TOML file (tables and ``key = ...`` lines).
+
+    Good enough for messages about ``costs.toml``: dotted table headers and bare or quoted
+    keys; a key it cannot place is simply not in the result.
+    """
+    out: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _TOML_TABLE.match(line)
+        if m and not line.lstrip().startswith("[["):
+            table = m.group(1).replace(" ", "")
+            out.setdefault(table, number)
+            continue
+        m = _TOML_KEY.match(line)
+        if m:
+            key = m.group(1).strip('"')
+            out.setdefault(f"{table}.{key}" if table else key, number)
+    return out
+
+
 def _walk_params(table: dict[str, Any], prefix: str, out: CostParams, problems: list[Problem]) -> None:
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else key
+        line = out.lines.get(path, out.lines.get(prefix, 0))
         if isinstance(value, dict) and "value" in value:
             number = value.get("value")
             if isinstance(number, bool) or not isinstance(number, int | float):
-                problems.append(Problem(COSTS_FILE, 0, f"{path}: value is not a number"))
+                problems.append(Problem(COSTS_FILE, line, f"{path}: value is not a number"))
                 continue
             if not math.isfinite(number) or number < 0:
-                problems.append(Problem(COSTS_FILE, 0, f"{path}: value {number} is negative or not finite"))
+                problems.append(Problem(COSTS_FILE, line, f"{path}: value {number} is negative or not finite"))
                 continue
             quality = str(value.get("quality", ""))
             source = str(value.get("source", "")).strip()
             note = str(value.get("note", "")).strip()
             if not source:
-                problems.append(Problem(COSTS_FILE, 0, f"{path}: no source"))
+                problems.append(Problem(COSTS_FILE, line, f"{path}: no source"))
             if quality not in QUALITIES:
                 problems.append(
-                    Problem(COSTS_FILE, 0, f"{path}: quality '{quality}' is not one of {', '.join(QUALITIES)}")
+                    Problem(COSTS_FILE, line, f"{path}: quality '{quality}' is not one of {', '.join(QUALITIES)}")
                 )
             elif quality == "EST" and not note:
-                problems.append(Problem(COSTS_FILE, 0, f"{path}: an estimate needs its reasoning in note"))
+                problems.append(Problem(COSTS_FILE, line, f"{path}: an estimate needs its reasoning in note"))
             out.params[path] = Param(float(number), Provenance(source, quality, note))
         elif isinstance(value, dict):
             _walk_params(value, path, out, problems)
         elif isinstance(value, str):
             out.descriptions[path.rsplit(".", 1)[0]] = value
         else:
-            problems.append(Problem(COSTS_FILE, 0, f"{path}: expected {{ value = …, source = … }}"))
+            problems.append(Problem(COSTS_FILE, line, f"{path}: expected {{ value = …, source = … }}"))
 
 
 def parse_costs(directory: Path, problems: list[Problem]) -> CostParams:
     """Parse ``costs.toml`` into :class:`CostParams`; problems are appended to ``problems``."""
     costs = CostParams(params={})
-    path = directory / COSTS_FILE
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(Problem(COSTS_FILE, 0, f"file not found in {directory}"))
+        text = read_text_file(directory / COSTS_FILE, COSTS_FILE)
+    except DataError as exc:
+        problems.append(_problem_of(exc))
         return costs
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        problems.append(Problem(COSTS_FILE, 0, f"not valid TOML: {exc}"))
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, message = toml_error_line(exc)
+        problems.append(Problem(COSTS_FILE, line, f"not valid TOML: {message}"))
         return costs
+    costs.lines = toml_key_lines(text)
     _walk_params(raw, "", costs, problems)
     return costs
 
@@ -1002,3 +1132,78 @@ def load_geodata(directory: str | Path | None = None) -> GeoData:
         more = f" (and {len(problems) - 1} more; run 'python -m corridors validate')" if len(problems) > 1 else ""
         raise DataError(f"{problems[0]}{more}")
     return data
+
+
+#: Cost parameters that divide (speeds, payloads): zero would break every route.
+POSITIVE_PARAMS: tuple[str, ...] = (
+    "road.speed_kmh.*",
+    "rail.speed_kmh.*",
+    "road.class_speed_factor.*",
+    "connector.speed_kmh",
+    "connector.detour_factor",
+    "rail.wagon_payload_t",
+    "cargo.*.payload_t",
+)
+#: Upper bounds that no real figure reaches: a value above one is a typo or a corrupted file.
+LIMITS: dict[str, float] = {
+    "distance_km": 5_000.0,
+    "speed_kmh": 300.0,
+    "time_h": 24.0 * 120,
+    "fee_usd": 100_000.0,
+    "closure_mean_days": 3_650.0,
+    "capacity": 1_000_000.0,
+    "cost_usd_per_t": 10_000.0,
+    "param": 1_000_000.0,
+}
+
+
+def value_problems(data: GeoData) -> list[Problem]:
+    """Figures that parse but cannot be true: zero divisors, lengths of zero, absurd sizes.
+
+    Run on every load and again after each scenario (a scenario's ``set`` can write a zero
+    speed); the parse step already reports negative and non-numeric values.
+
+    Parameters
+    ----------
+    data
+        Geodata, possibly changed by scenarios.
+
+    Returns
+    -------
+    list of Problem
+
+    """
+    import fnmatch
+
+    out: list[Problem] = []
+
+    def check(file: str, row: int, what: str, value: float | None, limit: str, positive: bool = False) -> None:
+        if value is None or value != value or value < 0:
+            return
+        if positive and value == 0:
+            out.append(Problem(file, row, f"{what} is 0; it must be positive"))
+        elif value > LIMITS[limit]:
+            out.append(Problem(file, row, f"{what} {value:g} is above the limit {LIMITS[limit]:g}"))
+
+    for e in data.edges.values():
+        check(EDGES_FILE, e.row, f"edge {e.id}: distance_km", e.distance_km, "distance_km", positive=True)
+        check(EDGES_FILE, e.row, f"edge {e.id}: speed_kmh", e.speed_kmh, "speed_kmh", positive=True)
+    for c in data.crossings.values():
+        for fld in ("road_time_h", "rail_time_h"):
+            check(CROSSINGS_FILE, c.row, f"crossing {c.id}: {fld}", getattr(c, fld), "time_h")
+        for fld in ("road_fee_usd_per_truck", "rail_fee_usd_per_wagon"):
+            check(CROSSINGS_FILE, c.row, f"crossing {c.id}: {fld}", getattr(c, fld), "fee_usd")
+        check(CROSSINGS_FILE, c.row, f"crossing {c.id}: closure_mean_days", c.closure_mean_days, "closure_mean_days")
+        check(CROSSINGS_FILE, c.row, f"crossing {c.id}: capacity_trucks_per_day", c.capacity_trucks_per_day, "capacity")
+    for g in data.groups.values():
+        check(GROUPS_FILE, g.row, f"group {g.id}: closure_mean_days", g.closure_mean_days, "closure_mean_days")
+    for t in data.terminals:
+        check(TERMINALS_FILE, t.row, f"terminal {t.place}: cost_usd_per_t", t.cost_usd_per_t, "cost_usd_per_t")
+        check(TERMINALS_FILE, t.row, f"terminal {t.place}: time_h", t.time_h, "time_h")
+    for p in data.ports.values():
+        check(PORTS_FILE, p.row, f"port {p.place}: handling_usd_per_t", p.handling_usd_per_t, "cost_usd_per_t")
+        check(PORTS_FILE, p.row, f"port {p.place}: dwell_h", p.dwell_h, "time_h")
+    for key, param in data.costs.params.items():
+        positive = any(fnmatch.fnmatchcase(key, pattern) for pattern in POSITIVE_PARAMS)
+        check(COSTS_FILE, data.costs.lines.get(key, 0), key, param.value, "param", positive=positive)
+    return out

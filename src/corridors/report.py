@@ -174,6 +174,19 @@ def crossing_record(c: Crossing, data: GeoData) -> dict[str, Any]:
         "road_fee_usd_per_truck": c.road_fee_usd_per_truck,
         "rail_fee_usd_per_wagon": c.rail_fee_usd_per_wagon,
         "capacity_trucks_per_day": c.capacity_trucks_per_day,
+        "observed": [
+            {
+                "mode": v.mode,
+                "direction": v.direction,
+                "trucks_per_day": v.trucks_per_day,
+                "wagons_per_day": v.wagons_per_day,
+                "tonnes_per_day": v.tonnes_per_day,
+                "date": v.date,
+                "source": v.provenance.source,
+            }
+            for v in sorted(data.observed_volumes, key=lambda v: v.date)
+            if v.crossing == c.id
+        ],
         "closure_prob": c.closure_prob,
         "closure_mean_days": c.closure_mean_days,
         "closure_group": c.closure_group or None,
@@ -200,7 +213,8 @@ def crossings_table(rows: Sequence[dict[str, Any]]) -> str:
             "rail h",
             "USD/truck",
             "USD/wagon",
-            "trucks/day",
+            "capacity/day",
+            "seen trucks/day",
             "P(closed)",
             "group",
             "transload",
@@ -216,14 +230,24 @@ def crossings_table(rows: Sequence[dict[str, Any]]) -> str:
                 num(r["road_fee_usd_per_truck"]),
                 num(r["rail_fee_usd_per_wagon"]),
                 num(r["capacity_trucks_per_day"]),
+                _latest_trucks(r["observed"]),
                 f"{r['closure_prob']:.3f}",
                 r["closure_group"] or "",
                 "yes" if r["transload"] else "no",
             )
             for r in rows
         ],
-        right=(4, 5, 6, 7, 8, 9),
+        right=(4, 5, 6, 7, 8, 9, 10),
     )
+
+
+def _latest_trucks(observed: Sequence[dict[str, Any]]) -> str:
+    """The most recent observed truck count and its date (``200 (2025-11)``), or empty."""
+    counts = [o for o in observed if o["trucks_per_day"] is not None]
+    if not counts:
+        return ""
+    last = counts[-1]
+    return f"{last['trucks_per_day']:g} ({last['date']})"
 
 
 def _fmt_metric(key: str, value: Any) -> str:

@@ -9,6 +9,7 @@ checks (geometry against distances, connectivity of the required corridors) and 
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from corridors.data import (
     GeoData,
     Problem,
     parse_all,
+    value_problems,
 )
 from corridors.geo import haversine_km, polyline_km
 
@@ -105,6 +107,38 @@ def integrity_problems(data: GeoData) -> list[Problem]:
             out.append(Problem(OBSERVED_VOLUMES_FILE, v.row, f"crossing {v.crossing} has no {v.mode} mode"))
     out += _observation_problems(data)
     out += _cost_problems(data)
+    out += value_problems(data)
+    out += _id_problems(data)
+    return out
+
+
+#: Ids are upper-case ASCII so that two spellings of one id cannot sit side by side.
+_ID = re.compile(r"^[A-Z0-9][A-Z0-9_]*$")
+_EDGE_ID = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+
+
+def _id_problems(data: GeoData) -> list[Problem]:
+    """Ids in the documented form, and terminals listed once."""
+    out: list[Problem] = []
+    for file, records, pattern, form in (
+        (PLACES_FILE, data.places.values(), _ID, "UPPER_SNAKE (A-Z, 0-9, _)"),
+        (CROSSINGS_FILE, data.crossings.values(), _ID, "upper case (A-Z, 0-9, _)"),
+        (EDGES_FILE, data.edges.values(), _EDGE_ID, "upper case (A-Z, 0-9, _ and -)"),
+    ):
+        for rec in records:
+            if rec.id and not pattern.match(rec.id):
+                out.append(Problem(file, rec.row, f"id '{rec.id}' is not {form}"))
+    seen: dict[tuple[str, str, str], int] = {}
+    for t in data.terminals:
+        key = (t.place, *sorted((t.from_layer, t.to_layer)))
+        if key in seen:
+            out.append(
+                Problem(
+                    TERMINALS_FILE, t.row, f"terminal {t.place} {t.from_layer}<->{t.to_layer} repeats row {seen[key]}"
+                )
+            )
+        else:
+            seen[key] = t.row
     return out
 
 
