@@ -221,7 +221,7 @@ def test_port_file_checked(toy_dir):
     _write_ports(toy_dir, [{"place": "AFCITY", "dwell_h": 10, "handling_usd_per_t": 1}])
     from corridors.errors import DataError
 
-    with pytest.raises(DataError, match="ports.csv:2: place AFCITY is a city, not a port"):
+    with pytest.raises(DataError, match=r"ports\.csv:2: place AFCITY is a city, not a port"):
         load_geodata(toy_dir)
 
 

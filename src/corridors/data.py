@@ -23,7 +23,6 @@ from typing import Any
 
 from corridors.errors import DataError
 
-
 #: Rail gauges the model knows, in millimetres: CIS broad gauge, standard gauge, Indian gauge.
 GAUGES: tuple[int, ...] = (1520, 1435, 1676)
 #: Graph layers: the road network and one rail layer per gauge.
