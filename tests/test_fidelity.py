@@ -14,7 +14,8 @@ from corridors.data import OBSERVATION_COLUMNS, PORT_COLUMNS, Observation, Prove
 from corridors.errors import NoRouteError, UnknownPlaceError
 from corridors.explain import PARTS, breakdown, compare
 from corridors.fidelity import check_all, judge, main_mode, summary
-from corridors.network import MAX_SNAP_KM, Network, load_network
+from corridors.limits import MAX_SNAP_KM
+from corridors.network import Network, load_network
 
 
 def _rewrite(path: Path, change) -> None:

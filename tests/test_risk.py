@@ -141,7 +141,7 @@ def test_opening_a_project_never_raises_the_optimum(toy_dir):
         mode="road",
         road_class="motorway",
         country="AF",
-        distance_km="300",
+        distance_km="470",  # great circle 450 km: load-time geometry checks reject shorter
         status="planned",
         project="EXPRESS",
     )

@@ -10,13 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from corridors.costs import OBJECTIVES
+from corridors.data import LAYERS, MODES, PLACE_KINDS, SEA_LAYER
 from corridors.errors import CorridorsError, UsageError
+from corridors.limits import MAX_ALTERNATIVES, MAX_SAMPLES, MAX_TONNES, MAX_WORKERS
 
 PROG = "corridors"
 
@@ -46,6 +50,40 @@ def _positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
     return value
+
+
+def _bounded(kind: Callable[[str], Any], high: float, name: str) -> Callable[[str], Any]:
+    """An argparse type: ``kind`` (a checker above), then at most ``high`` (a documented limit)."""
+
+    def check(text: str) -> Any:
+        value = kind(text)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"{name} is limited to {high:,.0f} (README, Limits), not {text}")
+        return value
+
+    return check
+
+
+def _file_name(text: str) -> str:
+    """An argparse type for an output file: not empty, not a folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the file name is empty")
+    if text.endswith(("/", os.sep)) or Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file name")
+    return text
+
+
+def _modes(text: str) -> list[str]:
+    """``--modes``: a comma-separated list of road and rail, at least one."""
+    from corridors.data import MODES
+
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown mode(s) {', '.join(bad)}; give road, rail or road,rail")
+    if not modes:
+        raise argparse.ArgumentTypeError("no mode given; give road, rail or road,rail")
+    return modes
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -80,9 +118,8 @@ def _scenarios(args: argparse.Namespace, net: Any) -> list[Any]:
 
 
 def _route_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()] if args.modes else None
     return {
-        "cargo": args.cargo, "tonnes": args.tonnes, "objective": args.objective, "modes": modes,
+        "cargo": args.cargo, "tonnes": args.tonnes, "objective": args.objective, "modes": args.modes,
         "via": args.via or (), "avoid": args.avoid or (),
     }  # fmt: skip
 
@@ -239,7 +276,7 @@ def cmd_risk(args: argparse.Namespace) -> int:
     from corridors.cluster import connect
     from corridors.risk import simulate
 
-    net = _load(args)
+    net = _load(args).with_points([args.origin, args.destination])
     distributed = args.workers is not None or args.scheduler is not None
     quiet = args.json or (args.samples < 50_000 and not distributed)
     with _progress(args.samples, "sample", quiet=quiet) as bar, connect(args.workers, args.scheduler) as client:
@@ -432,14 +469,16 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         "--cargo", default="general", help="cargo profile: general, bulk, fuel, perishable (default general)"
     )
     pair.add_argument(
-        "--tonnes", type=_positive_float, help="shipment size in tonnes (default one truckload of the profile)"
+        "--tonnes",
+        type=_bounded(_positive_float, MAX_TONNES, "--tonnes"),
+        help=f"shipment size in tonnes, at most {MAX_TONNES:,.0f} (default one truckload of the profile)",
     )
     pair.add_argument(
         "--objective", default="generalized", choices=OBJECTIVE_CHOICES, help="what to minimise (default generalized)"
     )
 
     restrict = argparse.ArgumentParser(add_help=False)
-    restrict.add_argument("--modes", help="modes allowed, comma-separated: road,rail (default both)")
+    restrict.add_argument("--modes", type=_modes, help="modes allowed, comma-separated: road,rail (default both)")
     restrict.add_argument(
         "--via", action="append", metavar="PLACE", help="a place the route must pass (repeatable, in order)"
     )
@@ -465,16 +504,35 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
 def _cluster_options(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument(
-        "--workers", type=_positive_int, metavar="N", help="run on a local Dask cluster of N worker processes"
+        "--workers",
+        type=_bounded(_positive_int, MAX_WORKERS, "--workers"),
+        metavar="N",
+        help="run on a local Dask cluster of N worker processes",
     )
     group.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786"
     )
 
 
-OBJECTIVE_CHOICES = ("generalized", "cost", "time", "distance", "reliability")
+OBJECTIVE_CHOICES = OBJECTIVES
+
+
+def _country(text: str) -> str:
+    """An ISO 3166-1 alpha-2 code (two letters)."""
+    if len(text.strip()) != 2 or not text.strip().isalpha():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a two-letter country code (AF, PK, UZ ...)")
+    return text.strip().upper()
 #: Marks a ``--map`` given without a file name: the command picks its default path.
 DEFAULT = "\0default"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("corridors")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -484,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Freight corridors through Afghanistan: least-cost routes over road and rail, border crossings and transshipments.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -495,20 +554,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--alternatives",
-        type=_positive_int,
+        type=_bounded(_positive_int, MAX_ALTERNATIVES, "--alternatives"),
         default=1,
         metavar="K",
         help="show the K best corridors that differ in their border crossings",
     )
-    p.add_argument("--geojson", metavar="FILE", help="write the legs as GeoJSON LineStrings")
+    p.add_argument("--geojson", type=_file_name, metavar="FILE", help="write the legs as GeoJSON LineStrings")
     p.add_argument(
         "--map",
         nargs="?",
+        type=_file_name,
         const=DEFAULT,
         metavar="FILE",
         help="write a Folium HTML map (default maps/<origin>-<destination>.html)",
     )
-    p.add_argument("--chart", metavar="FILE", help="write the time/cost-distance chart (.png or .svg)")
+    p.add_argument(
+        "--chart", type=_file_name, metavar="FILE", help="write the time/cost-distance chart (.png or .svg)"
+    )
     p.add_argument(
         "--why",
         action="store_true",
@@ -534,6 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--map",
         nargs="?",
+        type=_file_name,
         const=DEFAULT,
         metavar="FILE",
         help="write both routes on one map (default maps/whatif-<origin>-<destination>.html)",
@@ -547,7 +610,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monte Carlo over closure states of the crossings and closure groups.",
     )
     p.add_argument(
-        "--samples", type=_positive_int, default=10_000, metavar="N", help="closure states to draw (default 10000)"
+        "--samples",
+        type=_bounded(_positive_int, MAX_SAMPLES, "--samples"),
+        default=10_000,
+        metavar="N",
+        help=f"closure states to draw (default 10000, at most {MAX_SAMPLES:,})",
     )
     p.add_argument(
         "--seed",
@@ -564,6 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--map",
         nargs="?",
+        type=_file_name,
         const=DEFAULT,
         metavar="FILE",
         help="map with line width by edge use (default maps/risk-<origin>-<destination>.html)",
@@ -589,6 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--map",
         nargs="?",
+        type=_file_name,
         const=DEFAULT,
         metavar="FILE",
         help="map of crossings sized by criticality (default maps/criticality.html)",
@@ -605,6 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--output",
         "-o",
+        type=_file_name,
         metavar="FILE",
         default="maps/network.html",
         help="HTML file to write (default maps/network.html)",
@@ -617,9 +687,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the places of the network",
         description="List the places of the network.",
     )
-    p.add_argument("--country", help="ISO country code, e.g. AF")
-    p.add_argument("--kind", help="city, town, border, port, terminal or junction")
-    p.add_argument("--layer", choices=("road", "rail1520", "rail1435", "rail1676"), help="only places on this layer")
+    p.add_argument("--country", type=_country, help="ISO country code, e.g. AF")
+    p.add_argument("--kind", choices=PLACE_KINDS, help="only places of this kind")
+    p.add_argument("--layer", choices=(*LAYERS, SEA_LAYER), help="only places on this layer")
     p.set_defaults(func=cmd_nodes)
 
     p = sub.add_parser(
@@ -628,8 +698,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the border crossings",
         description="List the border crossings with their times, fees and closure figures.",
     )
-    p.add_argument("--country", help="partner country code, e.g. PK")
-    p.add_argument("--mode", choices=("road", "rail"), help="only crossings that serve this mode")
+    p.add_argument(
+        "--country", type=_country, help="partner country code, e.g. PK (AF: every crossing with an Afghan side)"
+    )
+    p.add_argument("--mode", choices=MODES, help="only crossings that serve this mode")
     p.set_defaults(func=cmd_crossings)
 
     p = sub.add_parser(
@@ -669,6 +741,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_NEGATIVE_COORDINATE = re.compile(r"^-\d+(\.\d+)?\s*[, ]\s*-?\d+(\.\d+)?$")
+
+
+def _shield_coordinate(arg: str) -> str:
+    """Keep a ``LAT,LON`` that starts with a minus (``-40,-120``) from being read as an option.
+
+    argparse takes any word that starts with ``-`` and is not a plain number for an option; a
+    leading space (which the coordinate parser ignores) makes it an ordinary value.
+    """
+    return f" {arg}" if _NEGATIVE_COORDINATE.match(arg) else arg
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -683,7 +767,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 usage, 3 unknown place, 4 no route, 5 bad data.
 
     """
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args([_shield_coordinate(a) for a in argv])
     try:
         return args.func(args)
     except CorridorsError as exc:

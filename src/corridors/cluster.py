@@ -9,6 +9,8 @@ baseline) is scattered to the workers once, not sent with every task.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +19,24 @@ from corridors.errors import UsageError
 
 #: How often a chunk may be retried when it fails or its worker dies.
 RETRIES = 3
+
+
+_ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?([A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """Return ``address`` if it is a Dask scheduler address (``tcp://host:port`` or ``host:port``).
+
+    Raises
+    ------
+    UsageError
+        If it is empty, has no port, or the port is out of range.
+
+    """
+    m = _ADDRESS.match(address.strip())
+    if not m or not 0 < int(m.group(3)) < 65536:
+        raise UsageError(f"--scheduler '{address}' is not a scheduler address such as tcp://10.0.0.5:8786")
+    return address.strip()
 
 
 @contextmanager
@@ -48,6 +68,8 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         return
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
     from distributed import Client, LocalCluster
 
     if scheduler is not None:

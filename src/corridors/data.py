@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.errors import DataError
+from corridors.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES
 
 #: Rail gauges the model knows, in millimetres: CIS broad gauge, standard gauge, Indian gauge.
 GAUGES: tuple[int, ...] = (1520, 1435, 1676)
@@ -506,10 +507,6 @@ class _RowReader:
         return Provenance(source=source, quality=quality, note=note)
 
 
-#: Largest geodata or demand file read (bytes); a larger one is refused with its size.
-MAX_FILE_BYTES = 50 * 1024 * 1024
-#: Longest CSV field (characters), set as the csv module's limit and reported as ``file:row``.
-MAX_FIELD_CHARS = 100_000
 csv.field_size_limit(MAX_FIELD_CHARS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -1123,10 +1120,11 @@ def load_geodata(directory: str | Path | None = None) -> GeoData:
         there are; ``python -m corridors validate`` lists them all.
 
     """
-    from corridors.validate import integrity_problems
+    from corridors.validate import load_problems
 
     data, problems = parse_all(directory if directory is not None else default_geodata_dir())
-    problems += integrity_problems(data)
+    if not problems:
+        problems += load_problems(data)
     if problems:
         more = f" (and {len(problems) - 1} more; run 'python -m corridors validate')" if len(problems) > 1 else ""
         raise DataError(f"{problems[0]}{more}")

@@ -6,7 +6,6 @@ profile, annual tonnes), then ``source, quality, note`` like every geodata recor
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from corridors.risk import Flow
 OD_DIR = "od"
 DEFAULT_OD_FILE = "trade_flows.csv"
 OD_COLUMNS = ("origin", "destination", "cargo", "tonnes_per_year")
+#: More than this on one flow (t/yr) is a typo: all of Afghanistan's trade is ~20 Mt/yr.
+MAX_TONNES_PER_YEAR = 1e9
 
 
 def default_od_path(geodata_dir: Path) -> Path:
@@ -24,13 +25,15 @@ def default_od_path(geodata_dir: Path) -> Path:
     return Path(geodata_dir) / OD_DIR / DEFAULT_OD_FILE
 
 
-def load_flows(path: str | Path) -> list[Flow]:
+def load_flows(path: str | Path, name: str | None = None) -> list[Flow]:
     """Read a demand file.
 
     Parameters
     ----------
     path
         CSV file with the columns of :data:`OD_COLUMNS`.
+    name
+        How to name the file in messages (default its path).
 
     Returns
     -------
@@ -42,32 +45,26 @@ def load_flows(path: str | Path) -> list[Flow]:
         If the file is missing or a row is malformed (``file:row: message``).
 
     """
+    from corridors.data import csv_rows, read_text_file
+
     path = Path(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read demand file ({exc.strerror})") from None
+    label = name or str(path)
     flows = []
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in OD_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(f"{path}:1: missing column(s): {', '.join(missing)}")
-        for row in reader:
-            where = f"{path}:{reader.line_num}"
-            origin, dest = (row["origin"] or "").strip(), (row["destination"] or "").strip()
-            cargo = (row["cargo"] or "general").strip()
-            if not origin or not dest:
-                raise DataError(f"{where}: origin and destination are required")
-            if cargo not in CARGO_PROFILES:
-                raise DataError(f"{where}: cargo '{cargo}' is not one of {', '.join(CARGO_PROFILES)}")
-            try:
-                tonnes = float(row["tonnes_per_year"])
-            except (TypeError, ValueError):
-                raise DataError(f"{where}: tonnes_per_year '{row['tonnes_per_year']}' is not a number") from None
-            if not math.isfinite(tonnes) or tonnes < 0:
-                raise DataError(f"{where}: tonnes_per_year must be a non-negative number")
-            flows.append(Flow(origin, dest, cargo, tonnes))
+    for line, row in csv_rows(read_text_file(path, label), label, OD_COLUMNS):
+        where = f"{label}:{line}"
+        origin, dest = row["origin"].strip(), row["destination"].strip()
+        cargo = row["cargo"].strip() or "general"
+        if not origin or not dest:
+            raise DataError(f"{where}: origin and destination are required")
+        if cargo not in CARGO_PROFILES:
+            raise DataError(f"{where}: cargo '{cargo}' is not one of {', '.join(CARGO_PROFILES)}")
+        try:
+            tonnes = float(row["tonnes_per_year"])
+        except ValueError:
+            raise DataError(f"{where}: tonnes_per_year '{row['tonnes_per_year']}' is not a number") from None
+        if not math.isfinite(tonnes) or not 0 <= tonnes <= MAX_TONNES_PER_YEAR:
+            raise DataError(f"{where}: tonnes_per_year must be a number from 0 to {MAX_TONNES_PER_YEAR:,.0f}")
+        flows.append(Flow(origin, dest, cargo, tonnes))
     if not flows:
-        raise DataError(f"{path}: no flows")
+        raise DataError(f"{label}: no flows")
     return flows

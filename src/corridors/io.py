@@ -40,8 +40,9 @@ def atomic_write_bytes(path: str | Path, content: bytes) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"cannot write {path}: folder {folder} does not exist")
+    clean_leftovers(folder)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -56,6 +57,50 @@ def atomic_write_bytes(path: str | Path, content: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+#: Temporary files are named ``.corridors-tmp-<target>.<random>.tmp`` beside their target.
+TEMP_PREFIX = ".corridors-tmp-"
+TEMP_SUFFIX = ".tmp"
+#: A temporary file older than this (seconds) belongs to a write that was killed.
+STALE_AFTER_S = 600.0
+
+
+def clean_leftovers(folder: str | Path, older_than_s: float = STALE_AFTER_S) -> list[Path]:
+    """Remove temporary files that killed writes left in ``folder``.
+
+    A write in progress renames its temporary file within seconds; one that is still there
+    after ``older_than_s`` was left by a process that died mid-write.
+
+    Parameters
+    ----------
+    folder
+        The folder to tidy.
+    older_than_s
+        Age (by modification time) from which a temporary file counts as left over.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+
+    """
+    import time
+
+    removed = []
+    now = time.time()
+    try:
+        candidates = list(Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        try:
+            if now - tmp.stat().st_mtime >= older_than_s:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed
 
 
 def _file_mode(path: Path) -> int:

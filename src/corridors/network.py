@@ -18,6 +18,7 @@ from shapely.geometry import LineString
 from corridors.costs import CostModel, check_objective
 from corridors.data import (
     LAYERS,
+    MODES,
     SEA_LAYER,
     CostParams,
     Crossing,
@@ -27,8 +28,9 @@ from corridors.data import (
     layer_of,
     load_geodata,
 )
-from corridors.errors import NoRouteError, UsageError
+from corridors.errors import CorridorsError, NoRouteError, UsageError
 from corridors.geo import haversine_km
+from corridors.limits import MAX_ALTERNATIVES, MAX_SNAP_KM, MAX_TONNES
 from corridors.places import PlaceIndex, parse_latlon
 
 if TYPE_CHECKING:
@@ -38,9 +40,6 @@ if TYPE_CHECKING:
     from corridors.scenarios import Scenario
 
 CRS = "EPSG:4326"
-#: A ``LAT,LON`` farther than this from every road node is refused (the connector leg would
-#: be a fiction): about the widest gap between road nodes of the shipped network.
-MAX_SNAP_KM = 100.0
 
 
 def node_id(place: str, layer: str) -> str:
@@ -204,6 +203,21 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
     return graph
 
 
+def _closures(before: GeoData, after: GeoData) -> list[str]:
+    """What a scenario closed: crossings (``ID`` or ``ID:mode``) and edges."""
+    out = []
+    for cid, c in after.crossings.items():
+        old = before.crossings.get(cid)
+        if old is None or old.status == "closed":
+            continue
+        if c.status == "closed":
+            out.append(cid)
+        else:
+            out += [f"{cid}:{m}" for m in old.modes if m not in c.modes]
+    out += [eid for eid, e in after.edges.items() if e.status == "closed" and before.edges[eid].status != "closed"]
+    return out
+
+
 def _is_built(status: str, project: str, opened: set[str]) -> bool:
     """Open links are built; planned ones when their project is opened; closed ones never."""
     return status == "open" or (status in ("planned", "under_construction") and project in opened)
@@ -264,6 +278,11 @@ class Network:
 
     """
 
+    #: The network the scenarios were applied to (None for a baseline network).
+    baseline: Network | None = None
+    #: What the applied scenarios closed (``TRK``, ``HAI:rail``, edge ids), for messages.
+    closures: tuple[str, ...] = ()
+
     def __init__(self, data: GeoData, open_projects: Iterable[str] = ()) -> None:
         self.data = data
         self.open_projects = tuple(open_projects)
@@ -313,7 +332,32 @@ class Network:
         from corridors.scenarios import apply_all
 
         data, opened = apply_all(self.data, scenarios)
-        return self._rebuild(data, (*self.open_projects, *sorted(opened - set(self.open_projects))))
+        net = self._rebuild(data, (*self.open_projects, *sorted(opened - set(self.open_projects))))
+        net.baseline = self.baseline or self
+        net.closures = (*self.closures, *_closures(self.data, data))
+        return net
+
+    def with_points(self, texts: Iterable[str]) -> Network:
+        """A network whose graph also holds the ``LAT,LON`` points among ``texts``, snapped.
+
+        Each point is joined to its nearest road node by a connector leg (as ``route`` does),
+        so that analyses which take place names (``risk``) accept coordinates too.
+
+        Raises
+        ------
+        UnknownPlaceError
+            If a point is farther than :data:`corridors.limits.MAX_SNAP_KM` from the network.
+
+        """
+        points = [(t, ll) for t in texts if (ll := parse_latlon(t)) is not None]
+        if not points:
+            return self
+        graph = self.graph.copy()
+        for text, latlon in points:
+            self._snap(graph, text, latlon)
+        net = Network.from_graph(self.data, graph, self.open_projects)  # a plain network on the extended graph
+        net.baseline, net.closures = self.baseline, self.closures
+        return net
 
     def _rebuild(self, data: GeoData, open_projects: Sequence[str]) -> Network:
         """The same kind of network on changed geodata (subclasses keep their own graph)."""
@@ -372,6 +416,13 @@ class Network:
             If the place is on no open link.
 
         """
+        latlon = parse_latlon(text)
+        if latlon is not None:
+            label = f"{latlon[0]:.4f},{latlon[1]:.4f}"
+            point = node_id(f"@{label}", "road")
+            if point not in self.graph:
+                raise UsageError(f"{text}: snap coordinates first with Network.with_points (route does it itself)")
+            return f"@{label}", label, [point]
         places, label = self.places.endpoint(text)
         nodes = [n for p in places for n in self.endpoint_nodes(p.id, modes)]
         if not nodes:
@@ -438,14 +489,14 @@ class Network:
         check_objective(objective)
         if tonnes is None:
             tonnes = model.profile.payload_t
-        if not tonnes > 0:
-            raise UsageError(f"--tonnes must be positive, not {tonnes:g}")
-        if alternatives < 1:
-            raise UsageError(f"--alternatives must be at least 1, not {alternatives}")
-        modes = frozenset(modes or ("road", "rail"))
-        bad = modes - {"road", "rail"}
+        if not 0 < tonnes <= MAX_TONNES:
+            raise UsageError(f"--tonnes must be above 0 and at most {MAX_TONNES:,.0f}, not {tonnes:g}")
+        if not 1 <= alternatives <= MAX_ALTERNATIVES:
+            raise UsageError(f"--alternatives must be from 1 to {MAX_ALTERNATIVES}, not {alternatives}")
+        modes = frozenset(("road", "rail") if modes is None else modes)
+        bad = modes - set(MODES)
         if bad or not modes:
-            raise UsageError(f"unknown mode(s) {', '.join(sorted(bad)) or '(none)'}; use road and/or rail")
+            raise UsageError(f"unknown mode(s) {', '.join(sorted(bad)) or '(none given)'}; use road and/or rail")
 
         graph = self.graph
         endpoints = []
@@ -470,7 +521,7 @@ class Network:
             if {graph.nodes[n]["place"] for n in nodes} & restrictions.places:
                 raise UsageError(f"cannot avoid {name}: it is the {role}")
 
-        return self._find_routes(
+        request = dict(
             network=self,
             graph=graph,
             model=model,
@@ -482,6 +533,20 @@ class Network:
             restrictions=restrictions,
             k=alternatives,
         )
+        try:
+            return self._find_routes(**request)
+        except NoRouteError as exc:
+            if self.baseline is None or not self.closures or "not connected" not in exc.message:
+                raise
+            try:
+                self.baseline.route(origin, destination, cargo=cargo, objective=objective, modes=modes, via=via, avoid=avoid)
+            except CorridorsError:
+                raise exc from None
+            closed = ", ".join(self.closures)
+            raise NoRouteError(
+                f"no route from {endpoints[0][1]} to {endpoints[1][1]}: the scenario closures ({closed}) "
+                "cut every path (the network without them has a route)"
+            ) from None
 
     def _find_routes(self, **request: Any) -> Route:
         """Solve a route request (:func:`corridors.routing.find_routes`); subclasses may solve it faster."""
@@ -539,7 +604,8 @@ class Network:
         Parameters
         ----------
         country
-            Partner country code (``PK``, ``UZ`` ...); ``AF`` keeps them all.
+            Partner country code (``PK``, ``UZ`` ...); ``AF`` keeps the crossings with an
+            Afghan side (not, say, Khorgos between Kazakhstan and China).
         mode
             ``road`` or ``rail``.
 
@@ -553,7 +619,10 @@ class Network:
         out = []
         for c in self.data.crossings.values():
             rec = crossing_record(c, self.data)
-            if country and country.upper() not in ("AF", rec["partner_country"]):
+            af = self.data.places[c.af_place].country == "AF"
+            if country and country.upper() == "AF" and not af:
+                continue
+            if country and country.upper() != "AF" and country.upper() != rec["partner_country"]:
                 continue
             if mode and mode not in c.modes:
                 continue
@@ -582,7 +651,7 @@ class Network:
         near = self.graph.nodes[nearest]
         if straight > MAX_SNAP_KM:
             raise UnknownPlaceError(
-                f"{text} is {straight:,.0f} km from the nearest road node ({near['name']}); "
+                f"{text.strip()} is {straight:,.0f} km from the nearest road node ({near['name']}); "
                 f"a coordinate must lie within {MAX_SNAP_KM:g} km of the network"
             )
         costs = self.data.costs
@@ -643,4 +712,4 @@ def load_network(directory: str | Path | None = None, open_projects: Iterable[st
     return Network(load_geodata(directory), open_projects)
 
 
-__all__ = ["CRS", "MAX_SNAP_KM", "Network", "build_graph", "layer_of", "load_network", "node_id"]
+__all__ = ["CRS", "Network", "build_graph", "layer_of", "load_network", "node_id"]

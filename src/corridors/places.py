@@ -186,8 +186,8 @@ class PlaceIndex:
             return "crossing", text.upper()
         if text in self.data.edges:
             return "edge", text
-        if text.upper() in self.data.places:
-            return "place", text.upper()
+        if text in self.data.places:  # the exact upper-case id: HAIRATAN is the place
+            return "place", text
         crossing = self.crossing(text)
         if crossing is not None:
             return "crossing", crossing.id

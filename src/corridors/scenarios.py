@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from corridors.data import GeoData, Param
+from corridors.data import GeoData, Param, read_text_file, toml_error_line, value_problems
 from corridors.errors import DataError, UnknownPlaceError, UsageError
 
 SCENARIO_DIR = "scenarios"
@@ -137,13 +137,24 @@ def parse_scenario(text: str, name: str) -> Scenario:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"scenario {name}: not valid TOML: {exc}") from None
+        line, message = toml_error_line(exc)
+        raise DataError(f"scenario {name}:{line}: not valid TOML: {message}") from None
     known = {"name", "description", "source", "close", "open", "set", "scale"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise DataError(f"scenario {name}: unknown key(s) {', '.join(unknown)}")
     close = raw.get("close", {}) or {}
     opened = raw.get("open", {}) or {}
+    for table, value in (("close", close), ("open", opened)):
+        if not isinstance(value, dict):
+            raise DataError(f"scenario {name}: [{table}] must be a table, not {type(value).__name__}")
+    for key in ("name", "description", "source"):
+        if key in raw and not isinstance(raw[key], str):
+            raise DataError(f"scenario {name}: {key} must be a string")
+    for table, value, allowed in (("close", close, ("crossings", "edges", "places")), ("open", opened, ("projects",))):
+        extra = sorted(set(value) - set(allowed))
+        if extra:
+            raise DataError(f"scenario {name}: unknown key(s) in [{table}]: {', '.join(extra)}")
     return Scenario(
         name=str(raw.get("name", name)),
         description=str(raw.get("description", "")),
@@ -181,11 +192,7 @@ def load_scenario(name_or_file: str, geodata_dir: Path) -> Scenario:
     if not path.exists():
         names = ", ".join(available(geodata_dir)) or "none shipped"
         raise UsageError(f"unknown scenario '{name_or_file}' (shipped: {names}; or give a .toml path)")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"scenario {path}: cannot read: {exc}") from None
-    return parse_scenario(text, path.stem)
+    return parse_scenario(read_text_file(path, f"scenario {path}"), path.stem)
 
 
 def from_flags(close: Iterable[str] = (), open_projects: Iterable[str] = ()) -> Scenario:
@@ -284,6 +291,10 @@ def apply_scenario(data: GeoData, scenario: Scenario) -> tuple[GeoData, set[str]
         _change(key, lambda old, f=factor: old * f, scenario, crossings, groups, edges, terminals, costs)
 
     new = replace(data, crossings=crossings, edges=edges, groups=groups, terminals=terminals, costs=costs)
+    bad = value_problems(new)
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise DataError(f"scenario '{scenario.name}' makes {bad[0].message}{more}")
     return new, set(scenario.open_projects)
 
 

@@ -198,6 +198,17 @@ def _cost_problems(data: GeoData) -> list[Problem]:
     return out
 
 
+def load_problems(data: GeoData) -> list[Problem]:
+    """Every check that runs each time geodata is loaded: all of ``validate`` but connectivity.
+
+    References, values, ids, geometry, the demand files and the shipped scenarios, so that no
+    command runs on data that ``validate`` rejects. Connectivity of the required corridors
+    (one route solve per corridor) is left to ``validate``: an unconnected pair does not
+    break any command, its route request simply exits 4.
+    """
+    return integrity_problems(data) + geometry_problems(data) + demand_problems(data) + scenario_problems(data)
+
+
 def geometry_problems(data: GeoData) -> list[Problem]:
     """Return problems of edge lengths against their endpoints and via points.
 
@@ -253,19 +264,51 @@ def geometry_problems(data: GeoData) -> list[Problem]:
 
 def read_required(directory: Path, problems: list[Problem]) -> list[tuple[str, str, int]]:
     """Read the optional list of origin–destination pairs that must stay connected."""
+    from corridors.data import csv_rows, read_text_file
+    from corridors.errors import DataError
+
     path = directory / REQUIRED_FILE
     if not path.exists():
         return []
     pairs = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            o, d = (row.get("origin") or "").strip(), (row.get("destination") or "").strip()
+    try:
+        for line, row in csv_rows(read_text_file(path, REQUIRED_FILE), REQUIRED_FILE, ("origin", "destination")):
+            o, d = row["origin"].strip(), row["destination"].strip()
             if not o or not d:
-                problems.append(Problem(REQUIRED_FILE, reader.line_num, "origin and destination are required"))
+                problems.append(Problem(REQUIRED_FILE, line, "origin and destination are required"))
                 continue
-            pairs.append((o, d, reader.line_num))
+            pairs.append((o, d, line))
+    except DataError as exc:
+        problems.append(_problem(exc))
+        return pairs
+    if not pairs and not any(p.file == REQUIRED_FILE for p in problems):
+        problems.append(Problem(REQUIRED_FILE, 0, "no corridors listed (delete the file if none are required)"))
     return pairs
+
+
+def _problem(exc: Exception) -> Problem:
+    """A ``file:row: message`` error as a :class:`Problem`."""
+    message = getattr(exc, "message", str(exc))
+    file, _, rest = message.partition(":")
+    row, sep, text = rest.partition(":")
+    if sep and row.strip().isdigit():
+        return Problem(file, int(row), text.strip())
+    return Problem(file, 0, rest.strip())
+
+
+def scenario_problems(data: GeoData) -> list[Problem]:
+    """Every shipped scenario must parse and apply to the data (known ids, values in range)."""
+    from corridors.errors import CorridorsError
+    from corridors.scenarios import SCENARIO_DIR, apply_all, available, load_scenario
+
+    out: list[Problem] = []
+    for name in available(data.directory):
+        where = f"{SCENARIO_DIR}/{name}.toml"
+        try:
+            apply_all(data, [load_scenario(name, data.directory)])
+        except CorridorsError as exc:
+            out.append(Problem(where, getattr(exc, "line", 0) or 0, exc.message))
+    return out
 
 
 def demand_problems(data: GeoData) -> list[Problem]:
@@ -278,9 +321,9 @@ def demand_problems(data: GeoData) -> list[Problem]:
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
         name = f"{OD_DIR}/{path.name}"
         try:
-            flows = load_flows(path)
+            flows = load_flows(path, name)
         except DataError as exc:
-            out.append(Problem(name, 0, exc.message))
+            out.append(_problem(exc))
             continue
         for row, f in enumerate(flows, start=2):
             for end in (f.origin, f.destination):
@@ -336,9 +379,7 @@ def validate(directory: str | Path) -> ValidationReport:
 
     """
     data, problems = parse_all(directory)
-    problems += integrity_problems(data)
-    problems += geometry_problems(data)
-    problems += demand_problems(data)
+    problems += load_problems(data)
     if not problems:
         problems += connectivity_problems(data)
     report = ValidationReport(problems=problems)
