@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -16,6 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+DESKTOP = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def chromium_path() -> str | None:
@@ -26,23 +31,48 @@ def chromium_path() -> str | None:
     return None
 
 
+@dataclass
+class Session:
+    """What a page did: script errors and every request that was not to a local file or data URI."""
+
+    errors: list[str] = field(default_factory=list)
+    network: list[str] = field(default_factory=list)
+
+
 @contextmanager
-def open_page(html: Path, screenshot: Path | None = None):
-    """Open a local HTML file with the network off; yield (page, errors)."""
+def open_page(
+    html: Path, screenshot: Path | None = None, viewport: dict[str, int] | None = None
+) -> Iterator[tuple[Any, Session]]:
+    """Open a local HTML file with the network off; yield (page, session).
+
+    ``session.errors`` collects page errors and console errors; ``session.network`` every
+    request for anything but ``file:``, ``data:``, ``blob:`` or ``about:`` (each is also
+    aborted), so a test can assert that a map loads nothing from the network.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
+            context = browser.new_context(offline=True, viewport=viewport or DESKTOP)
+            session = Session()
+
+            def guard(route: Any) -> None:
+                url = route.request.url
+                if url.split(":", 1)[0] in ("file", "data", "blob", "about"):
+                    route.continue_()
+                else:
+                    session.network.append(url)
+                    route.abort()
+
+            context.route("**/*", guard)
             page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: session.errors.append(str(exc)))
+            page.on("console", lambda msg: session.errors.append(msg.text) if msg.type == "error" else None)
             page.goto(html.resolve().as_uri())
-            page.wait_for_function("() => document.querySelector('.leaflet-container') !== null")
+            page.wait_for_function("() => window.corridorsMap !== undefined && window.corridorsBounds !== undefined")
             page.wait_for_timeout(300)
-            yield page, errors
+            yield page, session
             if screenshot is not None:
                 page.screenshot(path=str(screenshot))
         finally:

@@ -65,7 +65,7 @@ def test_route_geojson_written_atomically(toy_dir, tmp_path):
     assert proc.returncode == 0, proc.stderr
     gj = json.loads(out.read_text())
     assert gj["type"] == "FeatureCollection"
-    assert all(f["geometry"]["type"] == "LineString" for f in gj["features"])
+    assert {f["geometry"]["type"] for f in gj["features"]} == {"LineString", "Point"}  # crossings are Points
     assert {"kind", "cost_usd", "distance_km"} <= gj["features"][0]["properties"].keys()
     assert [p.name for p in out.parent.iterdir()] == ["legs.geojson"]  # no temp file left
 
@@ -125,7 +125,9 @@ def test_user_errors_exit_codes(toy_dir, args, code, text):
 def test_bad_geodata_exits_5(tmp_path, toy_dir):
     assert_one_line_error(run("route", "A", "B", "--geodata", str(tmp_path / "missing")), 5, "not a directory")
     (toy_dir / "costs.toml").write_text("[road\n")
-    assert_one_line_error(run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir)), 5, "costs.toml:1: not valid TOML")
+    assert_one_line_error(
+        run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir)), 5, "costs.toml:1: not valid TOML"
+    )
 
 
 def test_help_lists_every_command():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO
+from corridors.fidelity import metric_value
 from corridors.validate import validate
 
 
@@ -19,8 +20,11 @@ def test_termez_karachi_is_plausible(shipped_net):
     t = route.totals
     # by road via Kabul and Kandahar-Chaman-Quetta-N-25 (~1,900 km) or Torkham-Peshawar-M-1..M-9 (~2,500 km)
     assert 1800 <= t["distance_km"] <= 2900
-    # CPMM: border crossings of about a day each side; 5-10 days door to door
-    assert 4 * 24 <= t["time_h"] <= 12 * 24
+    # CPMM: border crossings of about a day each side; 5-10 days from Termez to the port gate
+    # (the port's own dwell, about a week at Karachi, comes on top)
+    land_h = metric_value(route, "time_h", "land")
+    assert 4 * 24 <= land_h <= 12 * 24
+    assert t["time_h"] == pytest.approx(land_h + shipped_net.data.ports["KARACHI"].dwell_h, abs=0.05)
     # CPMM TFI3: USD 570-1,030 per 500 km per 20 t truck -> USD 3,000-6,000 for ~2,500 km
     assert 2500 <= t["cost_usd"] <= 7000
     assert route.crossings[0] == "HAI"
@@ -31,7 +35,9 @@ def test_hairatan_is_the_termez_gateway_and_torkham_leads_to_peshawar(shipped_ne
     assert shipped_net.route("Termez", "Kabul").crossings == ["HAI"]
     assert shipped_net.route("Kabul", "Peshawar").crossings == ["TRK"]
     assert shipped_net.route("Kandahar", "Quetta").crossings == ["SPB"]
-    assert shipped_net.route("Herat", "Mashhad").crossings == ["ISQ"]
+    assert shipped_net.route("Mashhad", "Herat", modes=["road"]).crossings == ["ISQ"]
+    # with rail allowed the Khaf-Herat railway competes with Islam Qala's long queue of trucks
+    assert shipped_net.route("Herat", "Mashhad").crossings[0] in {"ISQ", "KHF"}
 
 
 @pytest.mark.parametrize(
@@ -41,7 +47,9 @@ def test_hairatan_is_the_termez_gateway_and_torkham_leads_to_peshawar(shipped_ne
         ("Kabul", "Jalalabad", 140, 165),  # 143-160 km
         ("Herat", "Kandahar", 540, 600),  # 557 km NH01
         ("Kandahar", "Kabul", 470, 510),  # 483 km
-        ("Peshawar", "Karachi", 1500, 1900),  # M-1..M-9 and N-5
+        ("Peshawar", "Karachi", 1350, 1650),  # N-55: NHA Peshawar-Kotri 1,264 + M-9 136; motorways ~1,565
+        ("Torkham_PK", "Karachi", 1416 * 0.9, 1416 * 1.1),  # 1,416 km, Afghan chamber (2017)
+        ("Karachi", "Chaman", 780, 830),  # N-25 790-813 km
     ],
 )
 def test_road_distances_match_the_sheets(shipped_net, a, b, low, high):

@@ -138,11 +138,11 @@ def place_ticks(route: Route) -> list[tuple[float, str]]:
     return out
 
 
-def _overlaps(a, b) -> bool:  # noqa: ANN001 - matplotlib Bbox
+def _overlaps(a, b) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
 
-def _declutter(fig: Figure, annotations: list) -> None:  # noqa: ANN001
+def _declutter(fig: Figure, annotations: list) -> None:
     """Move step labels until none overlaps another (or hide the few that never fit)."""
     renderer = fig.canvas.get_renderer()
     placed: list = []
@@ -251,7 +251,7 @@ def plot_tcd(
     return fig
 
 
-def _place_axis(fig: Figure, ax, route: Route, fontsize: float, several: bool) -> None:  # noqa: ANN001
+def _place_axis(fig: Figure, ax, route: Route, fontsize: float, several: bool) -> None:
     """Name the places of ``route`` along the top of ``ax``, thinned so no two names overlap."""
     ticks = place_ticks(route)
     if not ticks:

@@ -160,9 +160,8 @@ def cmd_route(args: argparse.Namespace) -> int:
         from corridors import maps
 
         path = maps.default_map_path(route) if args.map == DEFAULT else args.map
-        written.append(
-            f"map written to {maps.save_map(maps.route_map(route, tiles=args.tiles), path, offline=args.offline)}"
-        )
+        m = maps.route_map(route, tiles=args.tiles, scenarios=_scenarios(args, net))
+        written.append(f"map written to {maps.save_map(m, path, offline=args.offline)}")
     if args.json:
         doc = route.to_dict()
         if why is not None:
@@ -220,11 +219,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
         path = args.map
         if path == DEFAULT:
-            path = maps.default_map_path(base).with_name("whatif-" + maps.default_map_path(base).name)
-        closed = [c for s in scenarios for c in (*s.close_crossings, *s.close_edges)]
-        written = maps.save_map(
-            maps.whatif_map(base, scen, closed, scen_net, tiles=args.tiles), path, offline=args.offline
-        )
+            path = maps.default_map_path(base, prefix="whatif-")
+        m = maps.whatif_map(base, scen, (), scen_net, tiles=args.tiles, scenarios=scenarios, reason=reason)
+        written = maps.save_map(m, path, offline=args.offline)
     if args.json:
         _emit_json({
             "scenarios": names,
@@ -290,8 +287,9 @@ def cmd_risk(args: argparse.Namespace) -> int:
 
         path = args.map
         if path == DEFAULT:
-            path = Path("maps") / f"risk-{maps.default_map_path(net.route(args.origin, args.destination)).name}"
-        written = maps.save_map(maps.risk_map(result, net, tiles=args.tiles), path, offline=args.offline)
+            path = maps.default_map_path(net.route(args.origin, args.destination), prefix="risk-")
+        m = maps.risk_map(result, net, tiles=args.tiles, scenarios=_scenarios(args, net))
+        written = maps.save_map(m, path, offline=args.offline)
     if args.json:
         _emit_json(result.to_dict())
     else:
@@ -318,8 +316,9 @@ def cmd_criticality(args: argparse.Namespace) -> int:
     if args.map:
         from corridors import maps
 
-        path = "maps/criticality.html" if args.map == DEFAULT else args.map
-        maps.save_map(maps.criticality_map(rows, net, tiles=args.tiles), path, offline=args.offline)
+        path = "criticality.html" if args.map == DEFAULT else args.map
+        m = maps.criticality_map(rows, net, tiles=args.tiles, scenarios=_scenarios(args, net))
+        maps.save_map(m, path, offline=args.offline)
     if args.json:
         _emit_json({"flows": len(flows), "tonnes_per_year": sum(f.tonnes_per_year for f in flows),
                     "cases": [r.to_dict() for r in rows]})  # fmt: skip
@@ -336,8 +335,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     from corridors import maps
 
     net = _load(args)
-    closed = [c for s in _scenarios(args, net) for c in (*s.close_crossings, *s.close_edges)]
-    path = maps.save_map(maps.network_map(net, tiles=args.tiles, closed=closed), args.output, offline=args.offline)
+    m = maps.network_map(net, tiles=args.tiles, scenarios=_scenarios(args, net))
+    path = maps.save_map(m, args.output, offline=args.offline)
     if args.json:
         _emit_json({"map": str(path)})
     else:
@@ -493,7 +492,7 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         "--tiles",
         choices=("osm", "none"),
         default="osm",
-        help="base map: OpenStreetMap tiles (default) or none (plain background)",
+        help="online tiles over the offline basemap: OpenStreetMap (default) or none",
     )
     mapopts.add_argument(
         "--offline", action="store_true", help="inline Leaflet and jQuery so the map works with no network at all"
@@ -522,6 +521,8 @@ def _country(text: str) -> str:
     if len(text.strip()) != 2 or not text.strip().isalpha():
         raise argparse.ArgumentTypeError(f"'{text}' is not a two-letter country code (AF, PK, UZ ...)")
     return text.strip().upper()
+
+
 #: Marks a ``--map`` given without a file name: the command picks its default path.
 DEFAULT = "\0default"
 
@@ -566,11 +567,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_file_name,
         const=DEFAULT,
         metavar="FILE",
-        help="write a Folium HTML map (default maps/<origin>-<destination>.html)",
+        help="write a Folium HTML map (default ./<origin>-<destination>.html)",
     )
-    p.add_argument(
-        "--chart", type=_file_name, metavar="FILE", help="write the time/cost-distance chart (.png or .svg)"
-    )
+    p.add_argument("--chart", type=_file_name, metavar="FILE", help="write the time/cost-distance chart (.png or .svg)")
     p.add_argument(
         "--why",
         action="store_true",
@@ -599,7 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_file_name,
         const=DEFAULT,
         metavar="FILE",
-        help="write both routes on one map (default maps/whatif-<origin>-<destination>.html)",
+        help="write both routes on one map (default ./whatif-<origin>-<destination>.html)",
     )
     p.set_defaults(func=cmd_whatif)
 
@@ -634,7 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_file_name,
         const=DEFAULT,
         metavar="FILE",
-        help="map with line width by edge use (default maps/risk-<origin>-<destination>.html)",
+        help="map with line width by edge use (default ./risk-<origin>-<destination>.html)",
     )
     _cluster_options(p)
     p.set_defaults(func=cmd_risk)
@@ -660,7 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_file_name,
         const=DEFAULT,
         metavar="FILE",
-        help="map of crossings sized by criticality (default maps/criticality.html)",
+        help="map of crossings sized by criticality (default ./criticality.html)",
     )
     _cluster_options(p)
     p.set_defaults(func=cmd_criticality)
@@ -676,8 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         type=_file_name,
         metavar="FILE",
-        default="maps/network.html",
-        help="HTML file to write (default maps/network.html)",
+        default="network.html",
+        help="HTML file to write (default ./network.html)",
     )
     p.set_defaults(func=cmd_map)
 

@@ -52,6 +52,9 @@ CROSSING_METRICS: tuple[str, ...] = ("uses_crossing", "avoids_crossing")
 NUMERIC_METRICS: tuple[str, ...] = ("distance_km", "time_h", "cost_usd")
 OBSERVATION_METRICS: tuple[str, ...] = (*CROSSING_METRICS, "main_mode", *NUMERIC_METRICS)
 DIRECTIONS: tuple[str, ...] = ("both", "to_af", "from_af")
+#: What an observation's numeric figure covers: ``land`` (the haul from or to the port gate,
+#: the usual basis of a freight rate or a trucking time) or ``door`` (port dwell included).
+OBSERVATION_SCOPES: tuple[str, ...] = ("land", "door")
 
 SOURCE_FIELDS = ("source", "quality", "note")
 PLACE_COLUMNS = ("id", "name", "aliases", "country", "lat", "lon", "kind", *SOURCE_FIELDS)
@@ -325,6 +328,7 @@ class Observation:
     date: str
     provenance: Provenance
     row: int = 0
+    scope: str = "land"
 
 
 @dataclass(frozen=True)

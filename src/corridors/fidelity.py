@@ -8,7 +8,10 @@ observed value and a tolerance:
 - ``avoids_crossing``: it uses none of them;
 - ``main_mode``: ``road`` or ``rail`` carries most of the route's distance;
 - ``distance_km``, ``time_h``, ``cost_usd`` (the shipment's money cost): the model's total
-  lies within ``tolerance`` (a fraction) of the observed value.
+  lies within ``tolerance`` (a fraction) of the observed value. The optional ``scope``
+  column says what the figure covers: ``land`` (default: from or to the port gate, so a
+  seaport's dwell and handling are left out, as freight rates and trucking times quote them)
+  or ``door`` (port dwell and handling included).
 
 :func:`check_all` runs every observation and returns one :class:`Check` each; the CLI's
 ``fidelity`` command prints them and the pass rate.
@@ -66,6 +69,7 @@ class Check:
             "tonnes": o.tonnes,
             "scenario": o.scenario or None,
             "metric": o.metric,
+            "scope": o.scope,
             "observed": o.observed,
             "tolerance": o.tolerance,
             "model": self.model,
@@ -85,14 +89,26 @@ def main_mode(route: Route) -> str:
     return "rail" if km["rail"] > km["road"] else "road"
 
 
-def metric_value(route: Route, metric: str) -> float | str:
-    """The model's value of one metric on a route (crossings as ``A>B``)."""
+def metric_value(route: Route, metric: str, scope: str = "land") -> float | str:
+    """The model's value of one metric on a route (crossings as ``A>B``).
+
+    Parameters
+    ----------
+    route
+        The model's route.
+    metric
+        One of :data:`corridors.data.OBSERVATION_METRICS`.
+    scope
+        ``land`` leaves seaport dwell and handling out of the numeric totals; ``door`` keeps them.
+
+    """
     if metric in ("uses_crossing", "avoids_crossing"):
         return ">".join(route.crossings) or "(none)"
     if metric == "main_mode":
         return main_mode(route)
-    totals = route.totals
-    return {"distance_km": totals["distance_km"], "time_h": totals["time_h"], "cost_usd": totals["cost_usd"]}[metric]
+    legs = [leg for leg in route.leg_list if scope == "door" or leg.transfer_kind != "port"]
+    field = {"distance_km": "distance_km", "time_h": "time_h", "cost_usd": "cost_usd"}[metric]
+    return round(sum(getattr(leg, field) for leg in legs), 2)
 
 
 def judge(observation: Observation, route: Route) -> Check:
@@ -111,7 +127,7 @@ def judge(observation: Observation, route: Route) -> Check:
 
     """
     metric = observation.metric
-    value = metric_value(route, metric)
+    value = metric_value(route, metric, observation.scope)
     if metric in NUMERIC_METRICS:
         observed = float(observation.observed)
         deviation = float(value) / observed - 1.0

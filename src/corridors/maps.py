@@ -1,24 +1,40 @@
 """Folium HTML maps of routes, the network, what-if runs, risk and criticality.
 
-Every map is one self-contained HTML file: all vector layers are inline. Base tiles are
-optional (OpenStreetMap with its attribution by default, ``tiles="none"`` for a plain
-background). Leaflet and jQuery load from folium's CDN by default; ``offline=True`` inlines
-them from the XStatic-Leaflet and XStatic-jQuery packages (installed from PyPI with the
-project; the same versions folium loads: Leaflet 1.9.3, jQuery 3.7.1), so the file works with
-no network at all. Every string that comes from data or the command line is HTML-escaped.
+Every map is one self-contained HTML file that reads without internet:
+
+- an offline basemap (Natural Earth countries and names, lakes, the main rivers, the main
+  towns; ``geodata/basemap/``) is drawn under every map; OpenStreetMap tiles are only an
+  optional layer on top of it (``tiles="osm"``), so a map never depends on them;
+- a side panel (beside the map, never over it; below it and collapsed on a narrow screen)
+  holds the title, the scenario, the date the map was made, a summary (itinerary with
+  cumulative time and cost, totals, what-if deltas, risk statistics, rankings), the layer
+  switches, a legend built from what was actually drawn, and the sources;
+- popups fit the window (scrolling inside), name their sources as links, and crossings at
+  one place (a road crossing and a planned railway) share one marker listing every record.
+
+Leaflet and jQuery load from folium's CDN by default; ``offline=True`` inlines them from the
+XStatic-Leaflet and XStatic-jQuery packages (installed from PyPI with the project; the same
+versions folium loads: Leaflet 1.9.3, jQuery 3.7.1), so the file loads nothing at all from the
+network. Every string that comes from data or the command line is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
+import json
+import math
+import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridors.charts import LAYER_COLOURS
-from corridors.errors import UsageError
+from corridors.charts import ALTERNATIVE_COLOURS, LAYER_COLOURS
+from corridors.errors import CorridorsError, DataError, UsageError
 
 if TYPE_CHECKING:
     import folium
@@ -27,11 +43,51 @@ if TYPE_CHECKING:
     from corridors.network import Network
     from corridors.risk import CriticalityRow, RiskResult
     from corridors.route import Leg, Route
+    from corridors.scenarios import Scenario
 
 TILES = ("osm", "none")
-ALTERNATIVE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
 PLANNED_DASH = "8 8"
+CLOSED_DASH = "4 6"
+DOTTED_DASH = "2 6"
+ALTERNATIVE_DASH = "10 6"
 MAP_LAYER_COLOURS = {"pipeline": "#8c564b", "power_line": "#bcbd22"}
+BASELINE_COLOUR = "#2166ac"
+SCENARIO_COLOUR = "#b2182b"
+START_COLOUR = "#00a650"
+END_COLOUR = "#c00000"
+CLOSED_COLOUR = "#000000"
+#: Width of the side panel (px), and the window width at or below which it moves under the map.
+PANEL_WIDTH = 360
+NARROW_PX = 700
+POPUP_WIDTH = 320
+POPUP_HEIGHT = 300
+#: Crossing colours by closure probability: (lower bound, colour, legend label).
+CLOSURE_CLASSES = (
+    (0.1, "#b2182b", "P(closed) 10% or more"),
+    (0.03, "#ef8a62", "P(closed) 3-10%"),
+    (0.005, "#fddbc7", "P(closed) 0.5-3%"),
+    (0.0, "#67a9cf", "P(closed) under 0.5%"),
+)
+#: Map panes (name, z-index, takes clicks): basemap and its labels under the tile pane (200),
+#: then alternatives, lines, endpoints, points and marks over Leaflet's overlay pane (400).
+PANES = (
+    ("corridors-basemap", 150, False),
+    ("corridors-labels", 160, False),
+    ("corridors-alt", 405, True),
+    ("corridors-lines", 410, True),
+    ("corridors-ends", 420, True),
+    ("corridors-points", 430, True),
+    ("corridors-terminals", 435, True),
+    ("corridors-marks", 440, True),
+)
+NATURAL_EARTH = "https://www.naturalearthdata.com/"
+OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
+
+
+class Html(str):
+    """Markup that is already escaped (a popup cell holding a link)."""
+
+    __slots__ = ()
 
 
 def esc(value: Any) -> str:
@@ -52,218 +108,683 @@ def esc(value: Any) -> str:
     return html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
-def default_map_path(route: Route, folder: str | Path = "maps") -> Path:
-    """``maps/<origin>-<destination>.html`` with names reduced to safe file-name characters."""
+def link(url: str, text: str | None = None) -> Html:
+    """An ``http(s)`` address as a link that opens in a new tab; anything else as plain text.
+
+    Parameters
+    ----------
+    url
+        The address (from data: it is escaped).
+    text
+        Link text; default the address without its scheme, shortened to 48 characters.
+
+    Returns
+    -------
+    Html
+
+    """
+    url = url.strip()
+    if not re.match(r"https?://\S+$", url, flags=re.IGNORECASE):
+        return Html(esc(url))
+    label = text or re.sub(r"^https?://(www\.)?", "", url, flags=re.IGNORECASE)
+    if len(label) > 48:
+        label = label[:47] + "…"
+    return Html(f"<a href='{esc(url)}' target='_blank' rel='noopener noreferrer'>{esc(label)}</a>")
+
+
+def sources_html(text: str) -> Html:
+    """A ``;``-separated sources field as one link (or text) per line."""
+    parts = [p.strip() for p in (text or "").split(";") if p.strip()]
+    return Html("<br>".join(link(p) for p in parts))
+
+
+def default_map_path(route: Route, folder: str | Path = ".", prefix: str = "") -> Path:
+    """``<folder>/<prefix><origin>-<destination>.html``, names reduced to safe file-name characters.
+
+    The default folder is the current directory, never the repository's ``maps/`` (whose
+    examples are regenerated by ``maps/regenerate.py``); :func:`save_map` creates it if missing.
+    """
 
     def slug(text: str) -> str:
         return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "place"
 
-    return Path(folder) / f"{slug(route.origin['name'])}-{slug(route.destination['name'])}.html"
+    return Path(folder) / f"{prefix}{slug(route.origin['name'])}-{slug(route.destination['name'])}.html"
 
 
-# -- building blocks -------------------------------------------------------------------------
-def new_map(bounds: Sequence[tuple[float, float]], tiles: str = "osm") -> folium.Map:
-    """An empty map fitted to ``bounds`` (``(lat, lon)`` points), with a scale bar.
+# -- basemap ---------------------------------------------------------------------------------
+def basemap_path() -> Path:
+    """Where the offline basemap is: ``$CORRIDORS_BASEMAP`` or ``geodata/basemap/basemap.geojson``.
 
     Raises
     ------
-    UsageError
-        For an unknown ``tiles`` value.
+    DataError
+        If no basemap file is found.
 
     """
-    import folium
+    env = os.environ.get("CORRIDORS_BASEMAP")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve()
+    candidates += [p / "geodata" / "basemap" / "basemap.geojson" for p in here.parents]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise DataError("the offline basemap geodata/basemap/basemap.geojson is missing (set $CORRIDORS_BASEMAP)")
 
-    if tiles not in TILES:
-        raise UsageError(f"--tiles must be one of {', '.join(TILES)}, not '{tiles}'")
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
-    m.default_js = [js for js in folium.Map.default_js if js[0] in ("leaflet", "jquery")]
-    m.default_css = [css for css in folium.Map.default_css if css[0] == "leaflet_css"]
-    if tiles == "osm":
-        folium.TileLayer(
-            "OpenStreetMap",
-            name="OpenStreetMap",
-            attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-        ).add_to(m)
-    else:
-        m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#eef0f2;}</style>"))
-    if bounds:
-        lats = [p[0] for p in bounds]
-        lons = [p[1] for p in bounds]
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
-    return m
+
+@cache
+def load_basemap(path: str | None = None) -> dict[str, Any]:
+    """The basemap FeatureCollection (``layer``: country, lake, river, town), with its label points.
+
+    Parameters
+    ----------
+    path
+        A basemap GeoJSON file; default :func:`basemap_path`.
+
+    Returns
+    -------
+    dict
+        GeoJSON with an extra ``labels`` list of ``[lat, lon, text, kind]``.
+
+    """
+    from shapely.geometry import shape
+
+    doc = json.loads(Path(path or basemap_path()).read_text(encoding="utf-8"))
+    labels: list[list[Any]] = []
+    for f in doc["features"]:
+        props, geom = f["properties"], f["geometry"]
+        name = props.get("name") or ""
+        if not name:
+            continue
+        if props["layer"] == "country":
+            lon, lat = props["label"]
+            labels.append([lat, lon, name, "country"])
+        elif props["layer"] == "town":
+            lon, lat = geom["coordinates"]
+            labels.append([lat, lon, name, "town"])
+        elif props["layer"] == "river":
+            line = shape(geom)
+            part = max(getattr(line, "geoms", [line]), key=lambda g: g.length)
+            p = part.interpolate(0.5, normalized=True)
+            labels.append([round(p.y, 3), round(p.x, 3), name, "river"])
+    doc["labels"] = labels
+    return doc
+
+
+def _basemap_element(doc: dict[str, Any]) -> folium.MacroElement:
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class Basemap(MacroElement):
+        _template = Template(
+            """{% macro script(this, kwargs) %}
+(function (map) {
+  var doc = {{ this.doc|tojson }};
+  var r = doc.region;
+  L.rectangle([[r[1], r[0]], [r[3], r[2]]], {pane: "corridors-basemap", interactive: false, stroke: false,
+    fillColor: "#cfe2ef", fillOpacity: 1, className: "corridors-basemap-water"}).addTo(map);
+  var styles = {
+    country: {color: "#9a9a9a", weight: 1, fillColor: "#f3f0e8", fillOpacity: 1, className: "corridors-basemap-country"},
+    lake: {color: "#8fb8d8", weight: 0.6, fillColor: "#cfe2ef", fillOpacity: 1, className: "corridors-basemap-lake"},
+    river: {color: "#5b9bd5", weight: 1.4, opacity: 0.9, className: "corridors-basemap-river"}
+  };
+  L.geoJSON(doc, {pane: "corridors-basemap", interactive: false,
+    filter: function (f) { return f.properties.layer !== "town"; },
+    style: function (f) { return styles[f.properties.layer]; }}).addTo(map);
+  doc.labels.forEach(function (l) {
+    var el = document.createElement("span");
+    el.textContent = l[2];
+    if (l[3] === "town") { var dot = document.createElement("i"); el.insertBefore(dot, el.firstChild); }
+    L.marker([l[0], l[1]], {pane: "corridors-labels", interactive: false, keyboard: false,
+      icon: L.divIcon({className: "corridors-basemap-label corridors-basemap-" + l[3] + "-label", html: el,
+                       iconSize: null})}).addTo(map);
+  });
+  map.attributionControl.addAttribution('Basemap: <a href="{{ this.ne }}" target="_blank" rel="noopener">Natural Earth</a>');
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+        )
+
+        def __init__(self, doc: dict[str, Any]) -> None:
+            super().__init__()
+            self._name = "CorridorsBasemap"
+            self.doc = {"type": "FeatureCollection", "region": doc.get("region", [44, 20, 90, 50]),
+                        "features": doc["features"], "labels": doc["labels"]}  # fmt: skip
+            self.ne = NATURAL_EARTH
+
+    return Basemap(doc)
+
+
+# -- legend ----------------------------------------------------------------------------------
+@dataclass
+class LegendEntry:
+    """One legend row: the CSS class of what it explains and how that thing looks."""
+
+    key: str
+    colour: str
+    style: str  # line, point, ring, cross, label; size (a ring) and width (a line) are keys of scale
+    label: str
+    dash: str | None = None
+    width: float = 4
+    radius: float = 6
+    section: str = ""
+
+
+class Legend:
+    """Legend rows collected while drawing, so the legend lists exactly what is on the map."""
+
+    def __init__(self) -> None:
+        self.entries: list[LegendEntry] = []
+        self._keys: set[tuple[str, str]] = set()
+
+    def use(self, key: str, colour: str, style: str, label: str, **kw: Any) -> str:
+        """Register a row (once per key and label); return the CSS class to put on the drawn thing."""
+        key = re.sub(r"[^a-z0-9-]+", "-", key.lower())
+        if (key, label) not in self._keys:
+            self._keys.add((key, label))
+            self.entries.append(LegendEntry(key, colour, style, label, **kw))
+        return f"corridors-k-{key}"
+
+    def html(self, title: str = "Legend") -> str:
+        """The legend as HTML (every row carries ``data-key``, ``data-style`` and ``data-colour``)."""
+        rows, section = [], None
+        order = list(dict.fromkeys(e.section for e in self.entries))
+        for e in sorted(self.entries, key=lambda e: order.index(e.section)):
+            if e.section != section:
+                section = e.section
+                if section:
+                    rows.append(f"<div class='corridors-legend-section'>{esc(section)}</div>")
+            rows.append(
+                f"<div class='corridors-legend-entry' data-key='{e.key}' data-style='{e.style}' "
+                f"data-colour='{esc(e.colour)}' data-dash='{esc(e.dash or '')}'>{_mark(e)}<span>{esc(e.label)}</span></div>"
+            )
+        return f"<section id='corridors-legend'><h2>{esc(title)}</h2>{''.join(rows)}</section>"
+
+
+def _mark(e: LegendEntry) -> str:
+    c = esc(e.colour)
+    if e.style in ("point", "ring", "size"):
+        r = min(e.radius, 13)
+        fill = c if e.style == "point" else "none"
+        stroke = "#333333" if e.style == "point" else c
+        size = 2 * r + 6
+        return (f"<svg width='{max(size, 30)}' height='{size}'><circle cx='{max(size, 30) / 2}' cy='{size / 2}' r='{r}' "
+                f"fill='{fill}' stroke='{stroke}' stroke-width='{1 if e.style == 'point' else 2}'/></svg>")  # fmt: skip
+    if e.style == "cross":
+        return f"<span class='corridors-mark-cross' style='color:{c}'>&#10006;</span>"
+    if e.style == "label":
+        return f"<span class='corridors-mark-label' style='color:{c}'>Aa</span>"
+    dash = f" stroke-dasharray='{esc(e.dash)}'" if e.dash else ""
+    return f"<svg width='30' height='14'><line x1='2' y1='7' x2='28' y2='7' stroke='{c}' stroke-width='{e.width}'{dash}/></svg>"
+
+
+# -- page ------------------------------------------------------------------------------------
+CSS = f"""
+html, body {{ height: 100%; margin: 0; }}
+body {{ display: flex; flex-direction: row; font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }}
+body > .folium-map {{ order: 1; flex: 1 1 auto; width: auto !important; height: 100% !important; min-width: 0; }}
+.leaflet-container {{ background: #e4e3de; font-size: 13px; }}
+#corridors-panel {{ order: 2; flex: 0 0 {PANEL_WIDTH}px; width: {PANEL_WIDTH}px; height: 100%; overflow-y: auto;
+  box-sizing: border-box; padding: 8px 12px 12px; border-left: 1px solid #bbb; background: #fff; color: #222; }}
+#corridors-panel summary {{ cursor: pointer; font-weight: 600; font-size: 16px; padding: 2px 0 4px; }}
+#corridors-panel h2 {{ font-size: 13px; margin: 12px 0 4px; border-bottom: 1px solid #ddd; }}
+#corridors-panel .corridors-meta {{ color: #555; font-size: 12px; }}
+#corridors-panel table {{ border-collapse: collapse; width: 100%; font-size: 12px; }}
+#corridors-panel td, #corridors-panel th {{ padding: 1px 4px; vertical-align: top; text-align: left; }}
+#corridors-panel td.n, #corridors-panel th.n {{ text-align: right; white-space: nowrap; }}
+#corridors-panel tr:nth-child(even) td {{ background: #f5f5f5; }}
+#corridors-panel .corridors-note {{ background: #fff6d5; border: 1px solid #e6d38a; padding: 4px 6px; margin: 6px 0; }}
+.corridors-legend-entry {{ display: flex; align-items: center; gap: 6px; font-size: 12px; min-height: 18px; }}
+.corridors-legend-entry svg, .corridors-legend-entry .corridors-mark-cross {{ flex: 0 0 auto; }}
+.corridors-legend-section {{ font-size: 11px; color: #666; margin-top: 6px; text-transform: uppercase; }}
+.corridors-mark-cross {{ display: inline-block; width: 30px; text-align: center; font: bold 16px sans-serif; }}
+#corridors-sources {{ margin-top: 12px; font-size: 11px; color: #555; }}
+#corridors-layers-slot .leaflet-control-layers {{ position: static; margin: 0; box-shadow: none; border: 1px solid #ddd; float: none; }}
+.corridors-basemap-label {{ white-space: nowrap; pointer-events: none; }}
+.corridors-basemap-label span {{ position: relative; left: -50%; display: inline-block; transform: translateY(-50%); }}
+.corridors-basemap-country-label span {{ color: #8a8478; font: 600 12px sans-serif; letter-spacing: .08em; text-transform: uppercase; }}
+.corridors-basemap-town-label span {{ left: 0; color: #444; font: 11px sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff; }}
+.corridors-basemap-town-label i {{ display: inline-block; width: 5px; height: 5px; border-radius: 3px; background: #555; margin: 0 3px 1px -2px; }}
+.corridors-basemap-river-label span {{ color: #2f6fa8; font: italic 11px serif; text-shadow: 0 0 2px #fff; }}
+.corridors-passthrough, .corridors-passthrough * {{ pointer-events: none !important; }}
+.corridors-closed-mark, .corridors-project-label {{ display: flex; align-items: center; justify-content: center; }}
+.corridors-closed-mark span {{ font: bold 20px/1 sans-serif; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }}
+.corridors-closed-mark small {{ position: absolute; top: 20px; font: bold 10px sans-serif; background: #fff; padding: 0 2px; }}
+.corridors-project-label span {{ white-space: nowrap; font: 600 11px sans-serif; background: rgba(255,255,255,.85);
+  border: 1px solid #999; border-radius: 3px; padding: 0 3px; }}
+.leaflet-popup-content {{ font-size: 12px; margin: 10px 12px; }}
+.leaflet-popup-content table {{ border-collapse: collapse; }}
+.leaflet-popup-content th {{ text-align: left; padding-right: 6px; vertical-align: top; white-space: nowrap; }}
+.leaflet-popup-content td {{ overflow-wrap: anywhere; }}
+.leaflet-popup-content hr {{ border: 0; border-top: 1px solid #ccc; }}
+@media (max-width: {NARROW_PX}px) {{
+  body {{ flex-direction: column; }}
+  body > .folium-map {{ width: 100% !important; height: auto !important; flex: 1 1 auto; min-height: 55vh; }}
+  #corridors-panel {{ flex: 0 0 auto; width: 100%; height: auto; max-height: 45vh; border-left: 0; border-top: 1px solid #bbb; }}
+}}
+"""
+
+
+def _made() -> str:
+    """Today's date, or the date of ``$SOURCE_DATE_EPOCH`` (reproducible example builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    return dt.date.today().isoformat()
+
+
+def scenario_label(scenarios: Sequence[Scenario]) -> str:
+    """``baseline (no scenario)`` or the scenario names in the order applied."""
+    return ", ".join(s.name for s in scenarios) if scenarios else "baseline (no scenario)"
+
+
+class Page:
+    """A map under construction: the folium map, its legend and the panel sections."""
+
+    def __init__(self, title: str, kind: str, tiles: str, scenarios: Sequence[Scenario] = ()) -> None:
+        import folium
+        from branca.element import Element, MacroElement
+        from jinja2 import Template
+
+        if tiles not in TILES:
+            raise UsageError(f"--tiles must be one of {', '.join(TILES)}, not '{tiles}'")
+        self.title, self.kind, self.tiles, self.scenarios = title, kind, tiles, list(scenarios)
+        self.legend = Legend()
+        self.sections: list[str] = []
+        m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, location=(33.5, 66.0), zoom_start=5)
+        m.default_js = [js for js in folium.Map.default_js if js[0] in ("leaflet", "jquery")]
+        m.default_css = [css for css in folium.Map.default_css if css[0] == "leaflet_css"]
+        root = m.get_root()
+        root.title = html.escape(f"{title} — corridors {kind} map")
+        root.header.add_child(Element(f"<style>{CSS}</style>"), name="corridors_css")
+
+        class Panes(MacroElement):
+            _template = Template(
+                """{% macro script(this, kwargs) %}
+(function (map) {
+  {{ this.panes|tojson }}.forEach(function (p) {
+    var el = map.createPane(p[0]); el.style.zIndex = p[1]; if (!p[2]) { el.style.pointerEvents = "none"; }
+  });
+  window.corridorsMap = map;
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+            )
+
+            def __init__(self) -> None:
+                super().__init__()
+                self._name = "CorridorsPanes"
+                self.panes = [list(p) for p in PANES]
+
+        m.add_child(Panes())
+        m.add_child(_basemap_element(load_basemap()))
+        if tiles == "osm":
+            folium.TileLayer(
+                "OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=True, control=True,
+                attr=f'&copy; <a href="{OSM_COPYRIGHT}">OpenStreetMap</a> contributors',
+            ).add_to(m)  # fmt: skip
+        self.map = m
+        self.bounds: list[tuple[float, float]] = []
+        #: crossing id -> what the scenario did to it (a popup row); crossing ids with a marker
+        self.notes: dict[str, str] = {}
+        self.stops: set[str] = set()
+
+    def group(self, name: str, show: bool = True) -> folium.FeatureGroup:
+        """A toggleable layer (its name is escaped)."""
+        import folium
+
+        g = folium.FeatureGroup(name=esc(name), show=show)
+        g.add_to(self.map)
+        return g
+
+    def section(self, heading: str, body: str) -> None:
+        """Add a panel section (``body`` is HTML built with :func:`esc`)."""
+        self.sections.append(f"<h2>{esc(heading)}</h2>{body}")
+
+    def finish(self, sources: Sequence[tuple[str, str | None]] = ()) -> folium.Map:
+        """Add the panel, the layer control and the closing script; return the map."""
+        import folium
+        from branca.element import Element, MacroElement
+        from jinja2 import Template
+
+        scen = scenario_label(self.scenarios)
+        meta = [f"scenario: {esc(scen)}"]
+        for s in self.scenarios:
+            if s.description:
+                meta.append(f"<i>{esc(s.name)}</i>: {esc(s.description)}")
+        meta.append(f"made {esc(_made())} with corridors")
+        src = [f"{link(url, label) if url else esc(label)}" for label, url in sources]
+        src += [f"scenario {esc(s.name)}: {sources_html(s.source)}" for s in self.scenarios if s.source]
+        src += [
+            f"basemap: {link(NATURAL_EARTH, 'Natural Earth')} 1:50m (public domain), Kabul River a simplified sketch "
+            "(geodata/basemap/SOURCES.md)"
+        ]
+        if self.tiles == "osm":
+            src.append(f"tiles (online only): {link(OSM_COPYRIGHT, '© OpenStreetMap contributors')}")
+        panel = (
+            f"<aside id='corridors-panel' aria-label='summary'><details id='corridors-summary' open>"
+            f"<summary>{esc(self.title)}</summary>"
+            f"<div class='corridors-meta'>{'<br>'.join(meta)}</div>"
+            f"{''.join(self.sections)}"
+            f"<h2>Layers</h2><div id='corridors-layers-slot'></div>"
+            f"{self.legend.html()}"
+            f"<footer id='corridors-sources'><b>Sources</b>: {' · '.join(src)}</footer>"
+            f"</details></aside>"
+        )
+        self.map.get_root().html.add_child(Element(panel), name="corridors_panel")
+        folium.LayerControl(collapsed=False).add_to(self.map)
+        if self.bounds:
+            lats = [p[0] for p in self.bounds]
+            lons = [p[1] for p in self.bounds]
+            box = [[min(lats), min(lons)], [max(lats), max(lons)]]
+        else:
+            box = [[29.0, 60.0], [38.5, 75.0]]
+
+        class Finish(MacroElement):
+            _template = Template(
+                """{% macro script(this, kwargs) %}
+(function (map) {
+  var slot = document.getElementById("corridors-layers-slot");
+  var ctl = document.querySelector(".leaflet-control-layers");
+  if (slot && ctl) { slot.appendChild(ctl); }
+  var d = document.getElementById("corridors-summary");
+  if (d && window.matchMedia("(max-width: {{ this.narrow }}px)").matches) { d.open = false; }
+  var bounds = {{ this.box|tojson }};
+  function fit() { map.invalidateSize(); map.fitBounds(bounds, {padding: [24, 24]}); }
+  if (d) { d.addEventListener("toggle", function () { map.invalidateSize(); }); }
+  fit();
+  window.corridorsBounds = bounds;
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+            )
+
+            def __init__(self, box: list[list[float]]) -> None:
+                super().__init__()
+                self._name = "CorridorsFinish"
+                self.box = box
+                self.narrow = NARROW_PX
+
+        self.map.add_child(Finish(box))
+        return self.map
 
 
 def _popup(rows: Iterable[tuple[str, Any]], title: str) -> folium.Popup:
+    return _popup_sections([(title, list(rows))])
+
+
+def _popup_sections(sections: Sequence[tuple[str, Sequence[tuple[str, Any]]]]) -> folium.Popup:
     import folium
 
-    cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows
-    )
-    return folium.Popup(f"<b>{esc(title)}</b><table class='corridors-popup'>{cells}</table>", max_width=420)
+    parts = []
+    for title, rows in sections:
+        cells = "".join(
+            f"<tr><th>{esc(k)}</th><td>{v if isinstance(v, Html) else esc(v)}</td></tr>"
+            for k, v in rows
+            if v not in (None, "")
+        )
+        parts.append(f"<b>{esc(title)}</b><table>{cells}</table>")
+    return folium.Popup(
+        f"<div class='corridors-popup'>{'<hr>'.join(parts)}</div>",
+        max_width=POPUP_WIDTH, maxHeight=POPUP_HEIGHT, autoPanPadding=[24, 24], keepInView=True,
+    )  # fmt: skip
 
 
 def _tooltip(text: str) -> folium.Tooltip:
     import folium
 
-    return folium.Tooltip(esc(text))
+    return folium.Tooltip(esc(text), sticky=True)
 
 
 def _fmt(x: float | None, unit: str = "", digits: int = 1) -> str:
     return "" if x is None else f"{x:,.{digits}f}{unit}"
 
 
-def legend(entries: Sequence[tuple[str, str, str]], title: str = "Legend") -> folium.Element:
-    """A fixed legend box: ``(colour, style, label)`` per row, ``style`` ``line``/``dash``/``dot``."""
-    import folium
-
-    rows = []
-    for colour, style, label in entries:
-        if style == "dot":
-            mark = f"<span style='display:inline-block;width:12px;height:12px;border-radius:6px;background:{colour}'></span>"
-        else:
-            border = "dashed" if style == "dash" else "solid"
-            mark = f"<span style='display:inline-block;width:24px;border-top:4px {border} {colour};vertical-align:middle'></span>"
-        rows.append(f"<div>{mark} {esc(label)}</div>")
-    body = "".join(rows)
-    return folium.Element(
-        f"<div id='corridors-legend' style='position:fixed;bottom:70px;left:10px;z-index:1000;background:white;"
-        f"padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px sans-serif;max-width:260px'>"
-        f"<b>{esc(title)}</b>{body}</div>"
-    )
+def _in_pane(obj: Any, pane: str) -> Any:
+    obj.options["pane"] = pane
+    return obj
 
 
-def _add_legend(m: folium.Map, entries: Sequence[tuple[str, str, str]], title: str = "Legend") -> None:
-    m.get_root().html.add_child(legend(entries, title))
+def _id_class(*ids: str) -> str:
+    return " ".join("corridors-id-" + re.sub(r"[^A-Za-z0-9_-]+", "_", i) for i in ids)
 
 
+def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()) -> str:
+    def cell(tag: str, i: int, v: Any) -> str:
+        cls = " class='n'" if i in numeric else ""
+        return f"<{tag}{cls}>{v if isinstance(v, Html) else esc(v)}</{tag}>"
+
+    th = "".join(cell("th", i, h) for i, h in enumerate(head))
+    body = "".join("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _closure_colour(p: float) -> tuple[str, str, str]:
+    for i, (low, colour, label) in enumerate(CLOSURE_CLASSES):
+        if p >= low:
+            return f"p{i}", colour, label
+    return "p3", CLOSURE_CLASSES[-1][1], CLOSURE_CLASSES[-1][2]
+
+
+# -- shared drawing --------------------------------------------------------------------------
 def _leg_colour(leg: Leg) -> str:
     if leg.kind in ("crossing", "transfer"):
         return LAYER_COLOURS[leg.kind]
     return LAYER_COLOURS.get(leg.layer, "#555555")
 
 
-def _leg_rows(leg: Leg) -> list[tuple[str, Any]]:
+def _layer_label(layer: str) -> str:
+    return f"rail {layer[4:]} mm" if layer.startswith("rail") else layer
+
+
+def _leg_rows(leg: Leg, cum: tuple[float, float, float] | None = None) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
-        ("kind", leg.kind), ("mode", leg.mode), ("layer", leg.layer), ("distance", _fmt(leg.distance_km, " km")),
+        ("kind", leg.kind), ("mode", leg.mode), ("layer", leg.layer), ("road class", leg.road_class),
+        ("gauge", f"{leg.gauge_mm} mm" if leg.gauge_mm else ""), ("distance", _fmt(leg.distance_km, " km")),
         ("time", _fmt(leg.time_h, " h")), ("cost", _fmt(leg.cost_usd, " USD", 0)),
         ("cost per tonne", _fmt(leg.cost_usd_per_t, " USD/t", 2)), ("edge", leg.edge_id),
     ]  # fmt: skip
-    if leg.gauge_mm:
-        rows.insert(3, ("gauge", f"{leg.gauge_mm} mm"))
-    if leg.road_class:
-        rows.insert(3, ("road class", leg.road_class))
     if leg.crossing_id:
         rows += [("crossing", f"{leg.crossing_id} {leg.crossing_name}"), ("fees", _fmt(leg.fee_usd, " USD", 0)),
                  ("P(closed)", _fmt(leg.closure_prob, "", 4))]  # fmt: skip
     if leg.transfer_kind:
         rows.append(("transshipment", leg.transfer_kind))
+    if cum:
+        rows.append(("so far", f"{cum[0]:,.0f} km, {cum[1]:,.1f} h, {cum[2]:,.0f} USD"))
     return rows
 
 
-def _draw_route(group: folium.FeatureGroup, route: Route, colour: str | None = None, weight: float = 5) -> None:
+def _midpoint(coords: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """``(lat, lon)`` halfway between the first and last ``(lon, lat)`` points."""
+    (x0, y0), (x1, y1) = coords[0], coords[-1]
+    return ((y0 + y1) / 2, (x0 + x1) / 2)
+
+
+def _draw_route(
+    page: Page,
+    group: Any,
+    route: Route,
+    rank: int,
+    colour: str | None = None,
+    label: str = "",
+    *,
+    dashed: bool | None = None,
+    weight: float | None = None,
+    skip_stops: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Draw a route: legs as lines, crossings and transfers as points on top.
+
+    ``colour=None`` colours legs by mode (the best route); otherwise every leg is drawn in
+    ``colour`` (dashed, thinner and under the best route for alternatives) and stops as rings
+    of that colour. Stops whose edge id is in ``skip_stops`` (already marked by a better
+    route) are not drawn again, so no marker hides under another.
+    """
     import folium
 
+    lg = page.legend
+    alt = colour is not None and rank > 0 if dashed is None else dashed
+    d = t = c = 0.0
     for i, leg in enumerate(route.leg_list, 1):
+        d, t, c = d + leg.distance_km, t + leg.time_h, c + leg.cost_usd
         pts = [(lat, lon) for lon, lat in leg.coords]
-        title = f"{i}. {leg.from_name} -> {leg.to_name}"
-        if leg.kind in ("crossing", "transfer"):
-            lat, lon = pts[-1] if leg.kind == "crossing" else pts[0]
-            folium.CircleMarker(
-                (lat, lon), radius=8 if leg.kind == "crossing" else 6, color="#222222", weight=2,
-                fill=True, fill_color=colour or _leg_colour(leg), fill_opacity=0.95,
-                popup=_popup(_leg_rows(leg), title), tooltip=_tooltip(title),
-                class_name=f"corridors-{leg.kind}",
-            ).add_to(group)  # fmt: skip
-            if leg.kind == "transfer" or len(set(pts)) < 2:
-                continue
-        folium.PolyLine(
-            pts, color=colour or _leg_colour(leg), weight=weight, opacity=0.85,
-            popup=_popup(_leg_rows(leg), title), tooltip=_tooltip(title),
-            class_name=f"corridors-leg corridors-{leg.kind}",
-        ).add_to(group)  # fmt: skip
+        page.bounds.extend(pts)
+        title = f"{label}leg {i}: {leg.from_name} -> {leg.to_name}"
+        rows = _leg_rows(leg, (d, t, c))
+        if leg.crossing_id and leg.crossing_id in page.notes:
+            rows.append(("scenario", page.notes[leg.crossing_id]))
+        popup = _popup(rows, title)
+        if leg.kind in ("crossing", "transfer") and leg.edge_id not in skip_stops:
+            where = _midpoint(leg.coords) if leg.kind == "crossing" else pts[0]
+            if colour is None:
+                name = (
+                    "border crossing" if leg.kind == "crossing" else "transshipment (mode change, break of gauge, port)"
+                )
+                cls = lg.use(f"route-{leg.kind}", LAYER_COLOURS[leg.kind], "point", name,
+                             radius=7 if leg.kind == "crossing" else 6, section="Route")  # fmt: skip
+                marker = folium.CircleMarker(where, radius=7 if leg.kind == "crossing" else 6, color="#222222", weight=2,
+                                             fill=True, fill_color=LAYER_COLOURS[leg.kind], fill_opacity=1.0)  # fmt: skip
+            else:
+                cls = lg.use(f"stops-{rank}", colour, "ring", f"{label.strip(': ')} crossings and transshipments",
+                             radius=5, section="Route")  # fmt: skip
+                marker = folium.CircleMarker(where, radius=5, color=colour, weight=3, fill=True, fill_color="#ffffff",
+                                             fill_opacity=1.0)  # fmt: skip
+            marker.options["className"] = (
+                f"{cls} corridors-{leg.kind} corridors-stop {_id_class(leg.crossing_id or leg.from_id)}"
+            )
+            marker.add_child(popup)
+            marker.add_child(_tooltip(title))
+            _in_pane(marker, "corridors-points").add_to(group)
+            if leg.crossing_id:
+                page.stops.add(leg.crossing_id)
+            popup = _popup(rows, title)
+        if leg.kind == "transfer" or len(set(pts)) < 2:
+            continue
+        if colour is None:
+            key = "route-crossing-leg" if leg.kind == "crossing" else f"route-{leg.layer}"
+            name = "border crossing (between the two posts)" if leg.kind == "crossing" else _layer_label(leg.layer)
+            cls = lg.use(key, _leg_colour(leg), "line", name, width=5, section="Route")
+            line = folium.PolyLine(pts, color=_leg_colour(leg), weight=6, opacity=0.9)
+        else:
+            dash = ALTERNATIVE_DASH if alt else None
+            w = weight or (3 if alt else 5)
+            cls = lg.use(f"line-{rank}", colour, "line", label.strip(": "), dash=dash, width=min(w, 6), section="Route")
+            line = folium.PolyLine(pts, color=colour, weight=w, opacity=0.9, dash_array=dash)
+        line.options["className"] = f"{cls} corridors-leg corridors-{leg.kind}"
+        line.add_child(popup)
+        line.add_child(_tooltip(title))
+        _in_pane(line, "corridors-alt" if alt else "corridors-lines").add_to(group)
 
 
-def _endpoints(m: folium.Map, route: Route) -> None:
+def _endpoints(page: Page, route: Route) -> None:
     import folium
 
-    for role, info, colour in (("start", route.origin, "#00a650"), ("end", route.destination, "#c00000")):
-        folium.CircleMarker(
-            (info["lat"], info["lon"]), radius=10, color="#000000", weight=2, fill=True, fill_color=colour,
-            fill_opacity=1.0, tooltip=_tooltip(f"{role}: {info['name']}"),
-            popup=_popup([("place", info["id"]), ("country", info["country"])], f"{role}: {info['name']}"),
-            class_name=f"corridors-{role}",
-        ).add_to(m)  # fmt: skip
+    for role, info, colour in (("start", route.origin, START_COLOUR), ("end", route.destination, END_COLOUR)):
+        cls = page.legend.use(role, colour, "ring", f"{role}: {info['name']}", radius=11, section="Route")
+        marker = folium.CircleMarker(
+            (info["lat"], info["lon"]), radius=12, color=colour, weight=4, fill=False,
+            tooltip=_tooltip(f"{role}: {info['name']}"),
+            popup=_popup([("place", info["id"]), ("country", info["country"]),
+                          ("position", f"{info['lat']:.4f}, {info['lon']:.4f}")], f"{role}: {info['name']}"),
+        )  # fmt: skip
+        marker.options["className"] = f"{cls} corridors-{role}"
+        _in_pane(marker, "corridors-ends").add_to(page.map)
+        page.bounds.append((info["lat"], info["lon"]))
 
 
-def _route_bounds(routes: Iterable[Route]) -> list[tuple[float, float]]:
-    return [(lat, lon) for r in routes for leg in r.leg_list for lon, lat in leg.coords]
+def _route_line(r: Route) -> str:
+    return f"{' > '.join(r.crossings) or 'no crossing'}"
 
 
-ROUTE_LEGEND = [
-    (LAYER_COLOURS["road"], "line", "road"),
-    (LAYER_COLOURS["rail1520"], "line", "rail 1520 mm"),
-    (LAYER_COLOURS["rail1435"], "line", "rail 1435 mm"),
-    (LAYER_COLOURS["rail1676"], "line", "rail 1676 mm"),
-    (LAYER_COLOURS["crossing"], "dot", "border crossing"),
-    (LAYER_COLOURS["transfer"], "dot", "transshipment"),
-    ("#00a650", "dot", "start"),
-    ("#c00000", "dot", "end"),
-]
+def _totals_table(r: Route) -> str:
+    t = r.totals
+    rows = [
+        ("distance", f"{t['distance_km']:,.0f} km"),
+        ("time", f"{t['time_h']:,.1f} h ({t['time_days']:,.1f} days)"),
+        ("cost", f"{t['cost_usd']:,.0f} USD ({t['cost_usd_per_t']:,.2f} USD/t)"),
+        ("generalized cost", f"{t['generalized_cost']:,.2f} USD/t"),
+        ("P(every crossing open)", f"{t['p_open']:.4f}"),
+        ("crossings", _route_line(r)),
+    ]
+    return _table(("", ""), rows)
 
 
-def _chart_panel(routes: Sequence[Route]) -> folium.Element:
-    import folium
+def _short(name: str) -> str:
+    """A place name without its parenthesis (``Ayritom (Termez-Hairatan border post)`` -> ``Ayritom``)."""
+    return name.split(" (")[0] or name
 
-    from corridors.charts import figure_bytes, plot_tcd
 
-    svg = figure_bytes(plot_tcd(routes), ".svg")
-    data = base64.b64encode(svg).decode("ascii")
-    return folium.Element(
-        "<div id='corridors-chart' style='position:fixed;top:10px;left:60px;z-index:1000;background:white;"
-        "border:1px solid #999;border-radius:4px;padding:4px;width:420px'>"
-        "<details open><summary style='font:12px sans-serif;cursor:pointer'>time/cost-distance chart</summary>"
-        f"<img alt='time/cost-distance chart' style='width:410px' src='data:image/svg+xml;base64,{data}'/></details></div>"
-    )
+def _itinerary(r: Route) -> str:
+    d = t = c = 0.0
+    rows = []
+    for i, leg in enumerate(r.leg_list, 1):
+        d, t, c = d + leg.distance_km, t + leg.time_h, c + leg.cost_usd
+        how = (leg.crossing_id and f"border {leg.crossing_id}") or leg.transfer_kind or _layer_label(leg.layer)
+        rows.append((i, f"{_short(leg.from_name)} → {_short(leg.to_name)}", how, f"{d:,.0f}", f"{t:,.1f}", f"{c:,.0f}"))
+    return _table(("#", "leg", "by", "km", "h", "USD"), rows, numeric=(0, 3, 4, 5))
+
+
+def _route_header(r: Route) -> str:
+    o, d = r.origin, r.destination
+    return (f"<div class='corridors-meta'>{esc(o['name'])} ({esc(o['country'])}) → {esc(d['name'])} ({esc(d['country'])}); "
+            f"cargo {esc(r.cargo)}, {r.tonnes:g} t; objective {esc(r.objective)}</div>")  # fmt: skip
 
 
 # -- maps ------------------------------------------------------------------------------------
-def route_map(route: Route, *, tiles: str = "osm", chart: bool = True) -> folium.Map:
+def route_map(
+    route: Route, *, tiles: str = "osm", chart: bool = True, scenarios: Sequence[Scenario] = ()
+) -> folium.Map:
     """Map of a route and its alternatives.
 
     Parameters
     ----------
     route
-        The best route; ``route.alternatives`` are drawn as toggleable layers.
+        The best route; ``route.alternatives`` are drawn as toggleable layers, dashed in their
+        own colours and under the best route.
     tiles
-        ``osm`` or ``none``.
+        ``osm`` (an optional online tile layer over the offline basemap) or ``none``.
     chart
-        Embed the time/cost-distance chart in a side panel.
+        Put the time/cost-distance chart in the side panel.
+    scenarios
+        Scenarios applied to the network (named on the map).
 
     Returns
     -------
     folium.Map
 
     """
-    import folium
-
     routes = route.alternatives if len(route.alternatives) > 1 else [route]
-    m = new_map(_route_bounds(routes), tiles)
-    for i, r in enumerate(routes):
-        name = f"#{i + 1} {' > '.join(r.crossings) or 'no crossing'}: {r.totals['cost_usd']:,.0f} USD, {r.totals['time_h']:,.0f} h"
-        group = folium.FeatureGroup(name=esc(name), show=i == 0)
-        _draw_route(
-            group,
-            r,
-            colour=None if i == 0 else ALTERNATIVE_COLOURS[i % len(ALTERNATIVE_COLOURS)],
-            weight=6 if i == 0 else 4,
+    page = Page(f"{route.origin['name']} → {route.destination['name']}", "route", tiles, scenarios)
+    for i, r in enumerate(reversed(routes)):
+        rank = len(routes) - 1 - i
+        colour = None if rank == 0 else ALTERNATIVE_COLOURS[rank % len(ALTERNATIVE_COLOURS)]
+        name = f"#{rank + 1} {_route_line(r)}: {r.totals['cost_usd_per_t']:,.2f} USD/t, {r.totals['time_h']:,.0f} h"
+        better = {leg.edge_id for b in routes[:rank] for leg in b.leg_list if leg.kind in ("crossing", "transfer")}
+        _draw_route(page, page.group(name), r, rank, colour, label=f"#{rank + 1}: " if rank else "", skip_stops=better)
+    _endpoints(page, route)
+    page.sections.insert(0, _route_header(route))
+    page.section("Totals (#1)", _totals_table(route))
+    if len(routes) > 1:
+        best = routes[0].totals
+        rows = []
+        for i, r in enumerate(routes):
+            t = r.totals
+            delta = "" if i == 0 else f"{t['cost_usd_per_t'] - best['cost_usd_per_t']:+,.2f}"
+            rows.append((f"#{i + 1}", _route_line(r), f"{t['distance_km']:,.0f}", f"{t['time_h']:,.0f}",
+                         f"{t['cost_usd_per_t']:,.2f}", delta))  # fmt: skip
+        page.section(
+            "Alternatives", _table(("", "crossings", "km", "h", "USD/t", "Δ USD/t"), rows, numeric=(2, 3, 4, 5))
         )
-        group.add_to(m)
-    _endpoints(m, route)
-    _add_legend(m, ROUTE_LEGEND, f"{route.origin['name']} -> {route.destination['name']}")
+    page.section("Itinerary (#1, cumulative)", _itinerary(route))
     if chart:
-        m.get_root().html.add_child(_chart_panel(routes))
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+        from corridors.charts import tcd_svg
+
+        page.sections.append(f"<h2>Time/cost-distance chart</h2><div id='corridors-chart'>{tcd_svg(routes)}</div>")
+    return page.finish(_data_sources(route_sources=True))
+
+
+def _data_sources(route_sources: bool = False) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = [
+        ("network: corridors geodata, each record's sources in its popup (geodata/SOURCES.md)", None)
+    ]
+    if route_sources:
+        out.append(("costs: geodata/costs.toml (each figure with its source)", None))
+    return out
 
 
 def _edge_coords(e: Edge, data: GeoData) -> list[tuple[float, float]]:
@@ -271,29 +792,20 @@ def _edge_coords(e: Edge, data: GeoData) -> list[tuple[float, float]]:
     return [(a.lat, a.lon), *((w.lat, w.lon) for w in e.via), (b.lat, b.lon)]
 
 
-def _crossing_colour(p: float) -> str:
-    if p >= 0.1:
-        return "#b2182b"
-    if p >= 0.03:
-        return "#ef8a62"
-    if p >= 0.005:
-        return "#fddbc7"
-    return "#67a9cf"
-
-
 def _crossing_rows(c: Crossing, data: GeoData) -> list[tuple[str, Any]]:
     group = data.groups.get(c.closure_group)
+    a, b = data.places[c.af_place], data.places[c.partner_place]
     return [
-        ("between", f"{data.places[c.af_place].name} ({data.places[c.af_place].country}) - "
-                    f"{data.places[c.partner_place].name} ({data.places[c.partner_place].country})"),
+        ("between", f"{a.name} ({a.country}) - {b.name} ({b.country})"),
         ("modes", ", ".join(c.modes) + (f" ({c.rail_gauge_mm} mm)" if c.rail_gauge_mm else "")),
-        ("status", c.status), ("road crossing time", _fmt(c.road_time_h, " h")), ("rail crossing time", _fmt(c.rail_time_h, " h")),
+        ("status", c.status), ("project", c.project), ("road crossing time", _fmt(c.road_time_h, " h")),
+        ("rail crossing time", _fmt(c.rail_time_h, " h")),
         ("fees per truck", _fmt(c.road_fee_usd_per_truck, " USD", 0)), ("fees per wagon", _fmt(c.rail_fee_usd_per_wagon, " USD", 0)),
         ("trucks/day", _fmt(c.capacity_trucks_per_day, "", 0)), ("P(closed)", _fmt(c.closure_prob, "", 4)),
         ("mean closure", _fmt(c.closure_mean_days, " days")),
         ("closure group", f"{group.name} (P {group.closure_prob:.4f})" if group else ""),
-        ("forced transloading", "yes" if c.transload else "no"), ("closure history", c.provenance.note),
-        ("quality", c.provenance.quality), ("sources", c.provenance.source),
+        ("forced transloading", "yes" if c.transload else "no"), ("quality", c.provenance.quality),
+        ("sources", sources_html(c.provenance.source)), ("note", c.provenance.note),
     ]  # fmt: skip
 
 
@@ -302,12 +814,122 @@ def _crossing_point(c: Crossing, data: GeoData) -> tuple[float, float]:
     return ((a.lat + b.lat) / 2, (a.lon + b.lon) / 2)
 
 
-def network_map(network: Network, *, tiles: str = "osm", closed: Iterable[str] = ()) -> folium.Map:
+@dataclass
+class Closure:
+    """One thing a scenario closed, located for drawing."""
+
+    kind: str  # crossing, crossing-mode, edge, place
+    id: str
+    name: str
+    mode: str = ""
+    scenario: str = ""
+
+
+def closures(data: GeoData, scenarios: Sequence[Scenario] = (), closed: Iterable[str] = ()) -> list[Closure]:
+    """What the scenarios (and extra ``closed`` ids) close, as crossings, crossing modes, edges, places.
+
+    Parameters
+    ----------
+    data
+        Geodata (baseline or scenario: only ids and names are read).
+    scenarios
+        Applied scenarios.
+    closed
+        More ids: a crossing, ``ID:mode``, an edge or a place.
+
+    Returns
+    -------
+    list of Closure
+        Each thing once, in the order given.
+
+    """
+    items = [(i, s.name) for s in scenarios for i in (*s.close_crossings, *s.close_edges, *s.close_places)]
+    items += [(i, "") for i in closed]
+    out: list[Closure] = []
+    seen: set[tuple[str, str]] = set()
+    for item, scen in items:
+        cid, _, mode = item.partition(":")
+        if cid.upper() in data.crossings:
+            c = data.crossings[cid.upper()]
+            found = Closure("crossing-mode" if mode else "crossing", c.id, c.name, mode, scen)
+        elif item in data.edges:
+            e = data.edges[item]
+            found = Closure("edge", e.id, f"{data.places[e.from_id].name} - {data.places[e.to_id].name}", "", scen)
+        elif item.upper() in data.places:
+            found = Closure("place", item.upper(), data.places[item.upper()].name, "", scen)
+        else:
+            continue
+        if (found.id, found.mode) not in seen:
+            seen.add((found.id, found.mode))
+            out.append(found)
+    return out
+
+
+def _closure_note(cl: Closure) -> str:
+    who = cl.scenario or "the scenario"
+    if cl.kind == "crossing-mode":
+        return f"{cl.mode} closed by {who}; {', '.join(m for m in ('road', 'rail') if m != cl.mode)} stays open"
+    return f"closed by {who}"
+
+
+def _closure_marks(page: Page, group: Any, items: Sequence[Closure], data: GeoData) -> None:
+    """Mark closures: a cross centred on a closed crossing or place, a dashed line on an edge.
+
+    A cross over a crossing that already has a marker (a route stop, a network crossing)
+    lets clicks through to that marker, whose popup says what the scenario closed.
+    """
+    import folium
+
+    for cl in items:
+        who = f" by {cl.scenario}" if cl.scenario else " by the scenario"
+        if cl.kind == "edge":
+            cls = page.legend.use("closed-edge", CLOSED_COLOUR, "line", f"edge closed{who}", dash=CLOSED_DASH, width=4,
+                                  section="Closures")  # fmt: skip
+            line = folium.PolyLine(_edge_coords(data.edges[cl.id], data), color=CLOSED_COLOUR, weight=4,
+                                   dash_array=CLOSED_DASH, tooltip=_tooltip(f"closed: {cl.id}"),
+                                   popup=_popup([("edge", cl.id), ("between", cl.name), ("closed", who.strip())], f"closed: {cl.id}"))  # fmt: skip
+            line.options["className"] = f"{cls} corridors-closed"
+            _in_pane(line, "corridors-lines").add_to(group)
+            continue
+        if cl.kind == "place":
+            p = data.places[cl.id]
+            where = (p.lat, p.lon)
+            text, what = "place closed", f"every link at {cl.name} closed"
+        else:
+            where = _crossing_point(data.crossings[cl.id], data)
+            text = f"{cl.mode} closed" if cl.mode else "crossing closed"
+            what = (f"{cl.mode} closed; {', '.join(m for m in ('road', 'rail') if m != cl.mode)} stays open"
+                    if cl.mode else "closed to every mode")  # fmt: skip
+        colour = CLOSED_COLOUR if cl.kind != "crossing-mode" else "#6a3d9a"
+        key = "closed-mode" if cl.kind == "crossing-mode" else f"closed-{cl.kind}"
+        label = {"crossing": f"crossing closed{who}", "place": f"place closed{who}",
+                 "crossing-mode": f"one mode of a crossing closed{who} (mode named under the cross)"}[cl.kind]  # fmt: skip
+        cls = page.legend.use(key, colour, "cross", label, section="Closures")
+        small = f"<small>{esc(cl.mode)}</small>" if cl.mode else ""
+        covered = cl.kind != "place" and cl.id in page.stops
+        icon = folium.DivIcon(
+            html=f"<span style='color:{colour}'>&#10006;</span>{small}", icon_size=(24, 24), icon_anchor=(12, 12),
+            class_name=f"corridors-closed-mark corridors-closed {cls} {_id_class(cl.id)}"
+                       + (" corridors-passthrough" if covered else ""),
+        )  # fmt: skip
+        if covered:
+            marker = folium.Marker(where, icon=icon, interactive=False, keyboard=False)
+        else:
+            marker = folium.Marker(where, icon=icon, tooltip=_tooltip(f"{text}: {cl.id} {cl.name}"),
+                                   popup=_popup([("closed", what), ("by", cl.scenario or "the scenario")], f"{cl.id} {cl.name}"))  # fmt: skip
+        _in_pane(marker, "corridors-marks").add_to(group)
+
+
+def network_map(
+    network: Network, *, tiles: str = "osm", closed: Iterable[str] = (), scenarios: Sequence[Scenario] = ()
+) -> folium.Map:
     """Map of the whole network.
 
-    Roads by class, railways by gauge, planned projects dashed with their names, map-only
-    layers (pipelines, power lines), every crossing coloured by closure probability with a
-    popup of its facts, and the terminals.
+    Roads by class, railways by gauge, planned projects dashed in their gauge colour with a
+    label naming the project, projects a scenario opened drawn solid and thick, map-only layers
+    (pipelines, power lines), crossings coloured by closure probability (crossings at one
+    place share one marker whose popup lists every record), terminals, and what the scenario
+    closed marked apart from what the data already marks closed.
 
     Parameters
     ----------
@@ -316,45 +938,124 @@ def network_map(network: Network, *, tiles: str = "osm", closed: Iterable[str] =
     tiles
         ``osm`` or ``none``.
     closed
-        Ids of edges and crossings to strike through (what a scenario closed).
+        More ids of crossings (``ID`` or ``ID:mode``), edges or places closed by a scenario.
+    scenarios
+        The scenarios applied (their closures are marked, their names shown).
+
+    Returns
+    -------
+    folium.Map
 
     """
     import folium
 
     data = network.data
-    closed = set(closed)
-    m = new_map([(p.lat, p.lon) for p in data.places.values()], tiles)
+    page = Page("Corridor network", "network", tiles, scenarios)
+    lg = page.legend
+    marks = closures(data, scenarios, closed)
+    closed_edges = {c.id for c in marks if c.kind == "edge"}
+    closed_places = {c.id for c in marks if c.kind == "place"}
+    closed_crossings = {c.id for c in marks if c.kind == "crossing"}
+    opened = set(network.open_projects)
     groups = {
-        "road": folium.FeatureGroup(name="roads"),
-        "rail": folium.FeatureGroup(name="railways"),
-        "planned": folium.FeatureGroup(name="planned projects"),
-        "closed": folium.FeatureGroup(name="closed"),
+        "open": page.group("roads and railways"),
+        "planned": page.group("planned projects"),
+        "closed": page.group("closed links"),
     }
     widths = {"motorway": 4, "primary": 3, "secondary": 2, "mountain": 3}
+    project_edges: dict[str, list[Edge]] = {}
     for e in data.edges.values():
         colour = LAYER_COLOURS["road"] if e.mode == "road" else LAYER_COLOURS.get(e.layer, "#555555")
+        what = _layer_label(e.layer if e.mode == "rail" else "road")
         planned = e.status in ("planned", "under_construction")
-        target = "closed" if e.status == "closed" or e.id in closed else ("planned" if planned else e.mode)
+        by_scenario = e.status == "closed" and (e.id in closed_edges or {e.from_id, e.to_id} & closed_places)
+        weight = widths.get(e.road_class or "", 3)
+        dash = None
+        if by_scenario:
+            continue  # drawn with the closure marks
+        if e.status == "closed":
+            target, colour, dash = "closed", "#8c8c8c", DOTTED_DASH
+            cls = lg.use(
+                "closed-data", colour, "line", "link closed (in the data)", dash=dash, width=3, section="Network"
+            )
+        elif planned and e.project in opened:
+            target, weight = "open", 6
+            cls = lg.use(f"opened-{e.layer}", colour, "line", f"{what} opened by the scenario ({e.project})", width=6,
+                         section="Network")  # fmt: skip
+        elif planned:
+            target, dash = "planned", PLANNED_DASH
+            cls = lg.use(f"planned-{e.layer}", colour, "line", f"{what}, planned / under construction", dash=dash,
+                         width=3, section="Network")  # fmt: skip
+            project_edges.setdefault(e.project or "(no project)", []).append(e)
+        else:
+            target = "open"
+            cls = lg.use(f"open-{e.layer}", colour, "line", what, width=3, section="Network")
         title = f"{e.id}: {data.places[e.from_id].name} - {data.places[e.to_id].name}"
         rows = [("mode", e.mode), ("gauge", f"{e.gauge_mm} mm" if e.gauge_mm else ""), ("road class", e.road_class or ""),
                 ("distance", _fmt(e.distance_km, " km")), ("status", e.status), ("project", e.project),
-                ("quality", e.provenance.quality), ("sources", e.provenance.source), ("note", e.provenance.note)]  # fmt: skip
-        folium.PolyLine(
-            _edge_coords(e, data), color="#000000" if target == "closed" else colour,
-            weight=widths.get(e.road_class or "", 3), opacity=0.8, dash_array=PLANNED_DASH if planned or target == "closed" else None,
-            popup=_popup(rows, title), tooltip=_tooltip(f"{title}{' (' + e.project + ')' if e.project else ''}"),
-            class_name=f"corridors-edge corridors-{e.mode}{' corridors-closed' if target == 'closed' else ''}",
-        ).add_to(groups[target])  # fmt: skip
-    crossings = folium.FeatureGroup(name="border crossings")
+                ("quality", e.provenance.quality), ("sources", sources_html(e.provenance.source)), ("note", e.provenance.note)]  # fmt: skip
+        coords = _edge_coords(e, data)
+        page.bounds.extend(coords)
+        line = folium.PolyLine(coords, color=colour, weight=weight, opacity=0.85, dash_array=dash,
+                               popup=_popup(rows, title), tooltip=_tooltip(f"{title}{' (' + e.project + ')' if e.project else ''}"))  # fmt: skip
+        line.options["className"] = f"{cls} corridors-edge corridors-{e.mode}"
+        _in_pane(line, "corridors-lines").add_to(groups[target])
+    for project, edges in sorted(project_edges.items()):
+        e = max(edges, key=lambda x: x.distance_km)
+        coords = _edge_coords(e, data)
+        lat, lon = (
+            coords[len(coords) // 2]
+            if len(coords) > 2
+            else ((coords[0][0] + coords[-1][0]) / 2, (coords[0][1] + coords[-1][1]) / 2)
+        )
+        cls = lg.use("project-label", "#333333", "label", "planned project name", section="Network")
+        folium.Marker(
+            (lat, lon), icon=folium.DivIcon(html=f"<span>{esc(project)} (planned)</span>", icon_size=(140, 18),
+                                            icon_anchor=(70, 9), class_name=f"corridors-project-label {cls}"),
+            interactive=False,
+        ).add_to(groups["planned"])  # fmt: skip
+
+    # crossings: one marker per place, listing every record there
+    at: dict[tuple[float, float], list[Crossing]] = {}
     for c in data.crossings.values():
-        is_closed = c.status == "closed" or c.id in closed
-        folium.CircleMarker(
-            _crossing_point(c, data), radius=8, color="#000000" if is_closed else "#333333", weight=3 if is_closed else 1,
-            fill=True, fill_color="#000000" if is_closed else _crossing_colour(c.closure_prob), fill_opacity=0.9,
-            popup=_popup(_crossing_rows(c, data), f"{c.id} {c.name}"), tooltip=_tooltip(f"{c.id} {c.name}"),
-            class_name="corridors-crossing" + (" corridors-closed" if is_closed else ""),
-        ).add_to(crossings)  # fmt: skip
-    terminals = folium.FeatureGroup(name="terminals")
+        lat, lon = _crossing_point(c, data)
+        at.setdefault((round(lat, 2), round(lon, 2)), []).append(c)
+    crossings = page.group("border crossings")
+    for cl in marks:
+        if cl.kind in ("crossing", "crossing-mode"):
+            page.notes[cl.id] = _closure_note(cl)
+    for recs in at.values():
+        recs.sort(key=lambda c: (c.status != "open", c.id))
+        main = recs[0]
+        where = _crossing_point(main, data)
+        page.bounds.append(where)
+        if main.status == "open":
+            key, fill, label = _closure_colour(main.closure_prob)
+            cls = lg.use(f"crossing-{key}", fill, "point", f"crossing, {label}", radius=8, section="Crossings")
+            stroke, dash = "#333333", None
+        elif main.id in closed_crossings:
+            fill, stroke, dash = "#ffffff", CLOSED_COLOUR, None
+            cls = lg.use("crossing-scenario-closed", fill, "point", "crossing closed by the scenario (white, crossed)",
+                         radius=8, section="Crossings")  # fmt: skip
+        elif main.status == "closed":
+            fill, stroke, dash = "#8c8c8c", "#333333", None
+            cls = lg.use(
+                "crossing-closed-data", fill, "point", "crossing closed (in the data)", radius=8, section="Crossings"
+            )
+        else:
+            fill, stroke, dash = "#ffffff", "#333333", "3 3"
+            cls = lg.use("crossing-planned", fill, "point", "crossing planned (white)", radius=8, section="Crossings")
+        names = " + ".join(f"{c.id} {c.name}" for c in recs)
+        marker = folium.CircleMarker(where, radius=8, color=stroke, weight=2, fill=True, fill_color=fill,
+                                     fill_opacity=0.95, dash_array=dash,
+                                     popup=_popup_sections([(f"{c.id} {c.name}", [*(_scenario_row(page, c.id)), *_crossing_rows(c, data)])
+                                                            for c in recs]),
+                                     tooltip=_tooltip(names + (f" ({len(recs)} records)" if len(recs) > 1 else "")))  # fmt: skip
+        marker.options["className"] = f"{cls} corridors-crossing {_id_class(*(c.id for c in recs))}"
+        _in_pane(marker, "corridors-points").add_to(crossings)
+        page.stops.update(c.id for c in recs)
+
+    terminals = page.group("terminals")
     by_place: dict[str, list[str]] = {}
     for t in data.terminals:
         by_place.setdefault(t.place, []).append(
@@ -362,131 +1063,369 @@ def network_map(network: Network, *, tiles: str = "osm", closed: Iterable[str] =
         )
     for pid, lines in by_place.items():
         p = data.places[pid]
-        folium.CircleMarker(
-            (p.lat, p.lon), radius=4, color=LAYER_COLOURS["transfer"], fill=True, fill_opacity=1,
+        cls = lg.use(
+            "terminal", LAYER_COLOURS["transfer"], "point", "terminal (transshipment)", radius=4, section="Network"
+        )
+        marker = folium.CircleMarker(
+            (p.lat, p.lon), radius=4, color="#ffffff", weight=1, fill=True, fill_color=LAYER_COLOURS["transfer"], fill_opacity=1,
             popup=_popup([(str(i + 1), line) for i, line in enumerate(lines)], f"terminal {p.name}"),
-            tooltip=_tooltip(f"terminal {p.name}"), class_name="corridors-terminal",
-        ).add_to(terminals)  # fmt: skip
-    extra = folium.FeatureGroup(name="pipelines and power lines (no freight)")
-    for layer in data.map_layers.values():
-        folium.PolyLine(
-            [(w.lat, w.lon) for w in layer.via], color=MAP_LAYER_COLOURS.get(layer.kind, "#777777"), weight=3,
-            dash_array="2 6" if layer.status != "open" else None,
-            popup=_popup([("kind", layer.kind), ("status", layer.status), ("project", layer.project),
-                          ("sources", layer.provenance.source)], layer.name),
-            tooltip=_tooltip(f"{layer.name} ({layer.kind}, {layer.status})"), class_name="corridors-maplayer",
-        ).add_to(extra)  # fmt: skip
-    for g in (*groups.values(), extra, terminals, crossings):
-        g.add_to(m)
-    _add_legend(m, [
-        (LAYER_COLOURS["road"], "line", "road"), (LAYER_COLOURS["rail1520"], "line", "rail 1520 mm"),
-        (LAYER_COLOURS["rail1435"], "line", "rail 1435 mm"), (LAYER_COLOURS["rail1676"], "line", "rail 1676 mm"),
-        ("#777777", "dash", "planned / under construction"), ("#000000", "dash", "closed"),
-        (MAP_LAYER_COLOURS["pipeline"], "line", "pipeline (no freight)"), (MAP_LAYER_COLOURS["power_line"], "line", "power line (no freight)"),
-        ("#67a9cf", "dot", "crossing P(closed) < 0.5%"), ("#fddbc7", "dot", "0.5-3%"), ("#ef8a62", "dot", "3-10%"),
-        ("#b2182b", "dot", ">= 10%"), (LAYER_COLOURS["transfer"], "dot", "terminal"),
-    ], "Corridor network")  # fmt: skip
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+            tooltip=_tooltip(f"terminal {p.name}"),
+        )  # fmt: skip
+        marker.options["className"] = f"{cls} corridors-terminal"
+        _in_pane(marker, "corridors-terminals").add_to(terminals)
+
+    if data.map_layers:
+        extra = page.group("pipelines and power lines (no freight)")
+        for layer in data.map_layers.values():
+            colour = MAP_LAYER_COLOURS.get(layer.kind, "#777777")
+            kind = layer.kind.replace("_", " ")
+            if layer.status == "open":
+                cls = lg.use(
+                    f"maplayer-{layer.kind}", colour, "line", f"{kind} (no freight)", width=3, section="Other lines"
+                )
+                dash = None
+            else:
+                dash = DOTTED_DASH
+                cls = lg.use(f"maplayer-{layer.kind}-planned", colour, "line", f"{kind}, planned / under construction",
+                             dash=dash, width=3, section="Other lines")  # fmt: skip
+            line = folium.PolyLine(
+                [(w.lat, w.lon) for w in layer.via], color=colour, weight=3, dash_array=dash,
+                popup=_popup([("kind", layer.kind), ("status", layer.status), ("project", layer.project),
+                              ("sources", sources_html(layer.provenance.source))], layer.name),
+                tooltip=_tooltip(f"{layer.name} ({layer.kind}, {layer.status})"),
+            )  # fmt: skip
+            line.options["className"] = f"{cls} corridors-maplayer"
+            _in_pane(line, "corridors-lines").add_to(extra)
+
+    if marks:
+        _closure_marks(page, page.group("closed by the scenario"), marks, data)
+    counts = [
+        ("places", len(data.places)),
+        ("edges", len(data.edges)),
+        ("crossings", len(data.crossings)),
+        ("crossing markers (records at one place share one)", len(at)),
+        ("terminals", len(by_place)),
+        ("projects opened", ", ".join(sorted(opened)) or "none"),
+        ("closed by the scenario", ", ".join(f"{c.id}{':' + c.mode if c.mode else ''}" for c in marks) or "nothing"),
+    ]
+    page.section("Summary", _table(("", ""), counts))
+    core = [(p.lat, p.lon) for p in data.places.values() if p.country == "AF"]
+    core += [_crossing_point(c, data) for c in data.crossings.values() if data.places[c.af_place].country == "AF"]
+    page.bounds = core or _core_bounds(page.bounds)
+    return page.finish(_data_sources())
+
+
+def _scenario_row(page: Page, crossing_id: str) -> list[tuple[str, Any]]:
+    return [("scenario", page.notes[crossing_id])] if crossing_id in page.notes else []
+
+
+def _core_bounds(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The points inside the basemap region (drops far outliers such as a Chinese seaport)."""
+    w, s, e, n = load_basemap().get("region", [44, 20, 90, 50])
+    inside = [p for p in points if s <= p[0] <= n and w <= p[1] <= e]
+    return inside or list(points)
 
 
 def whatif_map(
-    base: Route, scenario: Route | None, closed: Iterable[str], network: Network, *, tiles: str = "osm"
+    base: Route,
+    scenario: Route | None,
+    closed: Iterable[str],
+    network: Network,
+    *,
+    tiles: str = "osm",
+    scenarios: Sequence[Scenario] = (),
+    reason: str | None = None,
 ) -> folium.Map:
-    """Baseline and scenario routes together, with what the scenario closed struck through."""
+    """Baseline and scenario routes together, the deltas, and what the scenario closed.
+
+    Parameters
+    ----------
+    base
+        The baseline route.
+    scenario
+        The route under the scenario, or None when there is none.
+    closed
+        Ids closed (crossings, ``ID:mode``, edges, places), besides the scenarios' own.
+    network
+        The scenario network.
+    tiles
+        ``osm`` or ``none``.
+    scenarios
+        The scenarios applied (names, descriptions, sources and closures).
+    reason
+        Why there is no scenario route.
+
+    Returns
+    -------
+    folium.Map
+
+    """
+    data = network.data
+    page = Page(f"What if: {base.origin['name']} → {base.destination['name']}", "what-if", tiles, scenarios)
+    same = scenario is not None and [leg.edge_id for leg in base.leg_list] == [leg.edge_id for leg in scenario.leg_list]
+    marks = closures(data, scenarios, closed)
+    for cl in marks:
+        if cl.kind in ("crossing", "crossing-mode"):
+            page.notes[cl.id] = _closure_note(cl)
+    if same:
+        _draw_route(page, page.group("baseline = scenario route"), base, 1, BASELINE_COLOUR,
+                    label="baseline = scenario route: ", dashed=False, weight=6)  # fmt: skip
+    else:
+        _draw_route(page, page.group(f"baseline: {_route_line(base)}"), base, 1, BASELINE_COLOUR, label="baseline: ",
+                    dashed=False, weight=7)  # fmt: skip
+        if scenario is not None:
+            shared = {leg.edge_id for leg in base.leg_list if leg.kind in ("crossing", "transfer")}
+            _draw_route(page, page.group(f"scenario: {_route_line(scenario)}"), scenario, 2, SCENARIO_COLOUR,
+                        label="scenario: ", dashed=False, weight=3, skip_stops=shared)  # fmt: skip
+    if marks:
+        _closure_marks(page, page.group("closed by the scenario"), marks, data)
+    _endpoints(page, base)
+    page.sections.insert(0, _route_header(base))
+    if scenario is None:
+        page.sections.append(
+            f"<div class='corridors-note'>No route under the scenario: {esc(reason or 'no path')}</div>"
+        )
+    elif same:
+        page.sections.append(
+            "<div class='corridors-note'>Route unchanged: the scenario route uses the same legs.</div>"
+        )
+    else:
+        page.sections.append("<div class='corridors-note'>Route changed: the scenario reroutes the shipment.</div>")
+    rows = []
+    b = base.totals
+    s = scenario.totals if scenario else None
+    for key, label, digits in (("distance_km", "distance (km)", 0), ("time_h", "time (h)", 1),
+                               ("cost_usd", "cost (USD)", 0), ("cost_usd_per_t", "cost (USD/t)", 2),
+                               ("generalized_cost", "generalized (USD/t)", 2), ("p_open", "P(every crossing open)", 4)):  # fmt: skip
+        sv = "" if s is None else f"{s[key]:,.{digits}f}"
+        delta = "" if s is None else f"{s[key] - b[key]:+,.{digits}f}"
+        rows.append((label, f"{b[key]:,.{digits}f}", sv, delta))
+    rows.append(("crossings", _route_line(base), _route_line(scenario) if scenario else "", ""))
+    page.section("Baseline, scenario and delta", _table(("", "baseline", "scenario", "Δ"), rows, numeric=(1, 2, 3)))
+    if marks:
+        page.section("Closed", _table(("id", "what", "name"), [
+            (f"{c.id}{':' + c.mode if c.mode else ''}", c.kind.replace("-", " "), c.name) for c in marks]))  # fmt: skip
+    opened = sorted({p for sc in scenarios for p in sc.open_projects})
+    if opened:
+        page.section("Projects opened", esc(", ".join(opened)))
+    page.section("Scenario itinerary (cumulative)" if scenario else "Baseline itinerary (cumulative)",
+                 _itinerary(scenario or base))  # fmt: skip
+    return page.finish(_data_sources(route_sources=True))
+
+
+def _place_latlon(network: Network, label: str) -> tuple[float, float, str] | None:
+    try:
+        pid, name, _ = network.resolve_endpoint(label)
+    except CorridorsError:  # a label that no longer resolves is simply not marked
+        return None
+    p = network.data.places.get(pid)
+    return (p.lat, p.lon, name) if p else None
+
+
+def _ends_of(page: Page, network: Network, origin: str, destination: str) -> None:
     import folium
 
-    routes = [base] + ([scenario] if scenario else [])
-    m = new_map(_route_bounds(routes), tiles)
-    g = folium.FeatureGroup(name=esc(f"baseline: {' > '.join(base.crossings)}"))
-    _draw_route(g, base, colour="#2166ac", weight=6)
-    g.add_to(m)
-    if scenario:
-        g = folium.FeatureGroup(name=esc(f"scenario: {' > '.join(scenario.crossings)}"))
-        _draw_route(g, scenario, colour="#b2182b", weight=4)
-        g.add_to(m)
-    struck = folium.FeatureGroup(name="closed by the scenario")
-    data = network.data
-    for item in closed:
-        cid = item.split(":")[0]
-        if cid in data.crossings:
-            c = data.crossings[cid]
-            lat, lon = _crossing_point(c, data)
-            folium.Marker((lat, lon), icon=folium.DivIcon(html="<div class='corridors-closed' style='font:bold 22px sans-serif;color:#000'>&#10006;</div>"),
-                          tooltip=_tooltip(f"closed: {c.id} {c.name}")).add_to(struck)  # fmt: skip
-        elif item in data.edges:
-            folium.PolyLine(_edge_coords(data.edges[item], data), color="#000000", weight=4, dash_array="4 6",
-                            tooltip=_tooltip(f"closed: {item}"), class_name="corridors-closed").add_to(struck)  # fmt: skip
-    struck.add_to(m)
-    _endpoints(m, base)
-    _add_legend(
-        m,
-        [("#2166ac", "line", "baseline route"), ("#b2182b", "line", "scenario route"), ("#000000", "dash", "closed")],
-        "What if",
-    )
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
-
-
-def risk_map(result: RiskResult, network: Network, *, tiles: str = "osm") -> folium.Map:
-    """Edges drawn with a width by how often the samples used them."""
-    import folium
-
-    data = network.data
-    m = new_map([(p.lat, p.lon) for p in data.places.values()], tiles)
-    g = folium.FeatureGroup(name="edge use across samples")
-    for link, share in sorted(result.link_use.items(), key=lambda kv: kv[1]):
-        if link in data.edges:
-            coords = _edge_coords(data.edges[link], data)
-        elif link in data.crossings:
-            c = data.crossings[link]
-            coords = [
-                (data.places[c.af_place].lat, data.places[c.af_place].lon),
-                (data.places[c.partner_place].lat, data.places[c.partner_place].lon),
-            ]
-        else:
+    for role, label, colour in (("start", origin, START_COLOUR), ("end", destination, END_COLOUR)):
+        found = _place_latlon(network, label)
+        if not found:
             continue
-        folium.PolyLine(coords, color="#d7301f", weight=1 + 11 * share, opacity=0.8,
-                        tooltip=_tooltip(f"{link}: used in {share:.1%} of samples"),
-                        class_name="corridors-leg corridors-risk").add_to(g)  # fmt: skip
-    g.add_to(m)
-    for c in data.crossings.values():
-        share = result.crossing_use.get(c.id, 0.0)
-        folium.CircleMarker(_crossing_point(c, data), radius=4 + 10 * share, color="#333333", fill=True,
-                            fill_color=_crossing_colour(c.closure_prob), fill_opacity=0.9,
-                            popup=_popup([("used in", f"{share:.1%} of samples"), ("P(closed)", _fmt(c.closure_prob, "", 4))], f"{c.id} {c.name}"),
-                            tooltip=_tooltip(f"{c.id} {c.name}: {share:.1%}"), class_name="corridors-crossing").add_to(m)  # fmt: skip
-    _add_legend(m, [("#d7301f", "line", "width: share of samples using the edge")],
-                f"Risk {result.origin} -> {result.destination} ({result.samples:,} samples)")  # fmt: skip
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+        lat, lon, name = found
+        cls = page.legend.use(role, colour, "ring", f"{role}: {name}", radius=11, section="Route")
+        marker = folium.CircleMarker((lat, lon), radius=12, color=colour, weight=4, fill=False,
+                                     tooltip=_tooltip(f"{role}: {name}"), popup=_popup([("place", name)], role))  # fmt: skip
+        marker.options["className"] = f"{cls} corridors-{role}"
+        _in_pane(marker, "corridors-ends").add_to(page.map)
+        page.bounds.append((lat, lon))
 
 
-def criticality_map(rows: Sequence[CriticalityRow], network: Network, *, tiles: str = "osm") -> folium.Map:
-    """Crossings sized and coloured by criticality (extra cost, lost flows)."""
+def risk_map(
+    result: RiskResult, network: Network, *, tiles: str = "osm", scenarios: Sequence[Scenario] = ()
+) -> folium.Map:
+    """Edges and crossings the Monte Carlo samples used, sized by how often, with the statistics.
+
+    The view fits what the samples used; crossings no sample used are not drawn.
+
+    Parameters
+    ----------
+    result
+        The Monte Carlo result.
+    network
+        The network it ran on.
+    tiles
+        ``osm`` or ``none``.
+    scenarios
+        The scenarios applied.
+
+    Returns
+    -------
+    folium.Map
+
+    """
     import folium
 
     data = network.data
-    m = new_map([(p.lat, p.lon) for p in data.places.values()], tiles)
-    crossing_rows = [r for r in rows if r.kind == "crossing"]
-    top = max((r.extra_cost_usd for r in crossing_rows), default=0.0) or 1.0
-    g = folium.FeatureGroup(name="crossings by criticality")
-    for r in crossing_rows:
-        c = data.crossings[r.closed]
+    page = Page(f"Risk: {result.origin} → {result.destination}", "risk", tiles, scenarios)
+    lg = page.legend
+    g = page.group("edges used by the samples")
+    for link_id, share in sorted(result.link_use.items(), key=lambda kv: kv[1]):
+        if link_id not in data.edges or share <= 0:
+            continue
+        coords = _edge_coords(data.edges[link_id], data)
+        page.bounds.extend(coords)
+        cls = lg.use("risk-edge", "#d7301f", "line", "edge used in 100% of samples", width=1 + 11 * 1.0, section="Use")
+        line = folium.PolyLine(coords, color="#d7301f", weight=1 + 11 * share, opacity=0.8,
+                               tooltip=_tooltip(f"{link_id}: used in {share:.1%} of samples"),
+                               popup=_popup([("used in", f"{share:.1%} of samples")], link_id))  # fmt: skip
+        line.options["className"] = f"{cls} corridors-leg corridors-risk"
+        _in_pane(line, "corridors-lines").add_to(g)
+    if any(k in data.edges and v > 0 for k, v in result.link_use.items()):
+        lg.use("risk-edge", "#d7301f", "width", "… in 50%", width=1 + 11 * 0.5, section="Use")
+        lg.use("risk-edge", "#d7301f", "width", "… in 10%", width=1 + 11 * 0.1, section="Use")
+    cg = page.group("crossings used by the samples")
+    for cid, share in result.crossing_use.items():
+        if cid not in data.crossings or share <= 0:
+            continue
+        c = data.crossings[cid]
+        key, fill, label = _closure_colour(c.closure_prob)
+        cls = lg.use(f"crossing-{key}", fill, "point", f"crossing, {label}", radius=8, section="Crossings (colour)")
+        where = _crossing_point(c, data)
+        page.bounds.append(where)
+        marker = folium.CircleMarker(
+            where, radius=_share_radius(share), color="#333333", weight=1, fill=True, fill_color=fill, fill_opacity=0.9,
+            popup=_popup([("used in", f"{share:.1%} of samples"), ("P(closed)", _fmt(c.closure_prob, "", 4)),
+                          ("mean closure", _fmt(c.closure_mean_days, " days")), ("sources", sources_html(c.provenance.source))],
+                         f"{c.id} {c.name}"),
+            tooltip=_tooltip(f"{c.id} {c.name}: {share:.1%}"),
+        )  # fmt: skip
+        marker.options["className"] = f"{cls} corridors-k-risk-crossing corridors-crossing {_id_class(c.id)}"
+        _in_pane(marker, "corridors-points").add_to(cg)
+    if any(cid in data.crossings and v > 0 for cid, v in result.crossing_use.items()):
+        for share in (1.0, 0.5, 0.1):
+            lg.use("risk-crossing", "#999999", "size", f"crossing used in {share:.0%} of samples (size)",
+                   radius=_share_radius(share), section="Crossings (size)")  # fmt: skip
+    _ends_of(page, network, result.origin, result.destination)
+
+    r = result
+    stats = []
+    for label, st in (("cost USD", r.cost_usd), ("time h", r.time_h), ("generalized USD/t", r.generalized_cost)):
+        stats.append((label, *(f"{st.get(k, float('nan')):,.1f}" for k in ("mean", "p50", "p90", "p95"))))
+    page.sections.insert(0, f"<div class='corridors-meta'>cargo {esc(r.cargo)}, {r.tonnes:g} t; "
+                            f"{r.samples:,} samples, seed {r.seed}, {r.distinct_states:,} distinct closure states; "
+                            f"{'wait or detour' if r.wait else 'detour only'}</div>")  # fmt: skip
+    page.section("Outcome across samples", _table(("", "mean", "P50", "P90", "P95"), stats, numeric=(1, 2, 3, 4)))
+    facts = [
+        ("P(no route)", f"{r.p_no_route:.4f}"),
+        ("baseline corridor", " > ".join(r.baseline.get("crossings", [])) or "no crossing"),
+        ("baseline P(every crossing open)", f"{r.baseline.get('p_open', float('nan')):.4f}"),
+        ("committed to the baseline (USD/t)", f"{r.committed_generalized_cost:,.2f}"),
+        ("rerouting when closed (USD/t)", f"{r.rerouting_generalized_cost:,.2f}"),
+        ("value of flexibility (USD/t)", f"{r.value_of_flexibility:,.2f}"),
+    ]
+    page.section("Summary", _table(("", ""), facts))
+    page.section("Corridors used", _table(("corridor", "share"), [(k, f"{v:.1%}") for k, v in list(r.corridor_use.items())[:8]],
+                                         numeric=(1,)))  # fmt: skip
+    return page.finish(_data_sources())
+
+
+def _share_radius(share: float) -> float:
+    return round(4 + 10 * math.sqrt(max(share, 0.0)), 2)
+
+
+def criticality_map(
+    rows: Sequence[CriticalityRow], network: Network, *, tiles: str = "osm", scenarios: Sequence[Scenario] = ()
+) -> folium.Map:
+    """Crossings and edges sized and coloured by the damage of closing each one alone.
+
+    Parameters
+    ----------
+    rows
+        Criticality rows (crossings, and edges with ``--edges``).
+    network
+        The network they were computed on.
+    tiles
+        ``osm`` or ``none``.
+    scenarios
+        The scenarios applied.
+
+    Returns
+    -------
+    folium.Map
+
+    """
+    import folium
+
+    data = network.data
+    page = Page("Criticality of crossings and edges", "criticality", tiles, scenarios)
+    lg = page.legend
+    known = [
+        r
+        for r in rows
+        if (r.kind == "crossing" and r.closed in data.crossings) or (r.kind == "edge" and r.closed in data.edges)
+    ]
+    top = max((r.extra_cost_usd for r in known), default=0.0) or 1.0
+
+    def klass(r: CriticalityRow) -> tuple[str, str, str]:
         share = r.extra_cost_usd / top
-        colour = "#000000" if r.flows_lost else ("#b2182b" if share > 0.5 else "#ef8a62" if share > 0.1 else "#67a9cf")
-        folium.CircleMarker(
-            _crossing_point(c, data), radius=5 + 20 * share + (6 if r.flows_lost else 0), color="#333333",
-            fill=True, fill_color=colour, fill_opacity=0.85,
-            popup=_popup([("extra cost", _fmt(r.extra_cost_usd, " USD/yr", 0)), ("flows rerouted", r.flows_rerouted),
-                          ("flows lost", r.flows_lost), ("tonnes lost", _fmt(r.tonnes_lost, " t/yr", 0))], f"{c.id} {c.name}"),
-            tooltip=_tooltip(f"{c.id} {c.name}"), class_name="corridors-crossing",
-        ).add_to(g)  # fmt: skip
-    g.add_to(m)
-    _add_legend(m, [("#000000", "dot", "closing it cuts flows off"), ("#b2182b", "dot", "large extra cost"),
-                    ("#ef8a62", "dot", "some extra cost"), ("#67a9cf", "dot", "little or none")], "Criticality (size: extra cost)")  # fmt: skip
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+        if r.flows_lost:
+            return "lost", "#000000", "closing it cuts flows off"
+        if share > 0.5:
+            return "large", "#b2182b", "large extra cost (over half the top one)"
+        if share > 0.1:
+            return "some", "#ef8a62", "some extra cost (10-50% of the top one)"
+        if r.extra_cost_usd > 0:
+            return "little", "#67a9cf", "little extra cost (under 10%)"
+        return "none", "#bdbdbd", "no effect on these flows"
+
+    def rows_of(r: CriticalityRow) -> list[tuple[str, Any]]:
+        return [("extra cost", _fmt(r.extra_cost_usd, " USD/yr", 0)), ("flows rerouted", r.flows_rerouted),
+                ("flows lost", r.flows_lost), ("tonnes lost", _fmt(r.tonnes_lost, " t/yr", 0))]  # fmt: skip
+
+    edges = [r for r in known if r.kind == "edge"]
+    if edges:
+        ge = page.group("edges by criticality")
+        for r in sorted(edges, key=lambda r: r.extra_cost_usd):
+            key, colour, label = klass(r)
+            share = r.extra_cost_usd / top
+            cls = lg.use(f"edge-{key}", colour, "line", f"edge: {label}", width=4, section="Edges (colour)")
+            coords = _edge_coords(data.edges[r.closed], data)
+            if key != "none":
+                page.bounds.extend(coords)
+            line = folium.PolyLine(coords, color=colour, weight=2 + 8 * share, opacity=0.85,
+                                   popup=_popup(rows_of(r), f"{r.closed}: {r.name}"), tooltip=_tooltip(f"{r.closed}: {r.name}"))  # fmt: skip
+            line.options["className"] = f"{cls} corridors-k-crit-edge corridors-edge"
+            _in_pane(line, "corridors-lines").add_to(ge)
+        for share in (1.0, 0.5):
+            lg.use("crit-edge", "#999999", "width", f"edge width: extra cost {share:.0%} of the top one", width=2 + 8 * share,
+                   section="Edges (width)")  # fmt: skip
+    gc = page.group("crossings by criticality")
+    drawn = 0
+    for r in sorted((r for r in known if r.kind == "crossing"), key=lambda r: r.extra_cost_usd):
+        c = data.crossings[r.closed]
+        key, colour, label = klass(r)
+        share = r.extra_cost_usd / top
+        cls = lg.use(f"crossing-{key}", colour, "point", f"crossing: {label}", radius=7, section="Crossings (colour)")
+        where = _crossing_point(c, data)
+        if key != "none":
+            page.bounds.append(where)
+        marker = folium.CircleMarker(where, radius=_share_radius(share) + (3 if r.flows_lost else 0), color="#333333", weight=1,
+                                     fill=True, fill_color=colour, fill_opacity=0.85,
+                                     popup=_popup(rows_of(r), f"{c.id} {c.name}"), tooltip=_tooltip(f"{c.id} {c.name}"))  # fmt: skip
+        marker.options["className"] = f"{cls} corridors-k-crit-crossing corridors-crossing {_id_class(c.id)}"
+        _in_pane(marker, "corridors-points").add_to(gc)
+        drawn += 1
+    if drawn:
+        for share in (1.0, 0.25, 0.0):
+            lg.use("crit-crossing", "#999999", "size", f"crossing size: extra cost {share:.0%} of the top one",
+                   radius=_share_radius(share), section="Crossings (size)")  # fmt: skip
+    if not page.bounds:
+        page.bounds = [_crossing_point(data.crossings[r.closed], data) for r in known if r.kind == "crossing"]
+    ranked = sorted(known, key=lambda r: (-r.flows_lost, -r.extra_cost_usd))[:12]
+    page.section("Most critical (closed alone)", _table(
+        ("id", "name", "extra USD/yr", "lost"),
+        [(r.closed, r.name, f"{r.extra_cost_usd:,.0f}", r.flows_lost) for r in ranked], numeric=(2, 3)))  # fmt: skip
+    page.sections.insert(0, f"<div class='corridors-meta'>{len(known)} cases: each closes one "
+                            f"{'crossing or edge' if edges else 'crossing'} alone; top extra cost {top:,.0f} USD/yr</div>")  # fmt: skip
+    return page.finish(_data_sources())
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -525,12 +1464,12 @@ def render_html(m: folium.Map, *, offline: bool = False) -> str:
 
 
 def save_map(m: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
-    """Write a map atomically (temporary file, then rename).
+    """Write a map atomically (temporary file, then rename), creating its folder if missing.
 
     Raises
     ------
     UsageError
-        For a path that does not end in ``.html`` or a folder that does not exist.
+        For a path that does not end in ``.html``.
 
     """
     from corridors.io import atomic_write_text
@@ -538,4 +1477,8 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"a map file must end in .html, not '{path.name}'")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
     return atomic_write_text(path, render_html(m, offline=offline))

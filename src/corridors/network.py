@@ -539,7 +539,9 @@ class Network:
             if self.baseline is None or not self.closures or "not connected" not in exc.message:
                 raise
             try:
-                self.baseline.route(origin, destination, cargo=cargo, objective=objective, modes=modes, via=via, avoid=avoid)
+                self.baseline.route(
+                    origin, destination, cargo=cargo, objective=objective, modes=modes, via=via, avoid=avoid
+                )
             except CorridorsError:
                 raise exc from None
             closed = ", ".join(self.closures)

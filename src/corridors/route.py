@@ -191,18 +191,69 @@ class Route:
         return out
 
     def to_geojson(self) -> dict[str, Any]:
-        """The legs as a GeoJSON FeatureCollection, every leg attribute a property."""
+        """Every leg of this route and of its alternatives as one GeoJSON FeatureCollection.
+
+        Movement legs are LineStrings; crossings (at the midpoint of their two posts) and
+        transshipments (at their terminal) are Points, so every geometry is valid. Every
+        feature has the same properties with the same types: a
+        field that does not apply to a leg is ``""`` for text and ``0`` for numbers (e.g.
+        ``gauge_mm`` 0 on a road leg), never null, so a column keeps its type from route to
+        route. ``route_id`` is 1 for the best route and 2, 3 ... for the alternatives;
+        ``leg_index`` counts legs from 1 within a route; ``cum_*`` are running totals.
+
+        Returns
+        -------
+        dict
+            A FeatureCollection with the request (origin, destination, cargo, tonnes,
+            objective) as foreign members.
+
+        """
+        # every feature's properties and their types; a missing value becomes "" or 0
+        schema: dict[str, type] = {
+            "route_id": int, "leg_index": int, "route_crossings": str, "from": str, "to": str, "from_id": str,
+            "to_id": str, "kind": str, "mode": str, "layer": str, "gauge_mm": int, "distance_km": float,
+            "time_h": float, "cost_usd_per_t": float, "cost_usd": float, "generalized_cost": float, "edge_id": str,
+            "road_class": str, "country": str, "crossing_id": str, "crossing_name": str, "fee_usd": float,
+            "from_layer": str, "to_layer": str, "transfer_kind": str, "transload_time_h": float,
+            "closure_prob": float, "closure_group": str, "group_closure_prob": float, "cum_distance_km": float,
+            "cum_time_h": float, "cum_cost_usd": float,
+        }  # fmt: skip
+
+        def geometry(leg: Leg) -> dict[str, Any]:
+            coords = [(float(x), float(y)) for x, y in leg.coords]
+            if leg.kind == "crossing" and coords:
+                (x0, y0), (x1, y1) = coords[0], coords[-1]
+                return {"type": "Point", "coordinates": [round((x0 + x1) / 2, 6), round((y0 + y1) / 2, 6)]}
+            if leg.kind == "transfer" or len(set(coords)) < 2:
+                return {"type": "Point", "coordinates": list(coords[0])}
+            return {"type": "LineString", "coordinates": [list(p) for p in coords]}
+
         features = []
-        for leg in self.leg_list:
-            coords = leg.coords if len(leg.coords) > 1 else leg.coords * 2
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
-                    "properties": leg.to_dict(),
+        routes = self.alternatives if len(self.alternatives) > 1 else [self]
+        for route_id, route in enumerate(routes, 1):
+            crossings = " > ".join(route.crossings)
+            d = t = c = 0.0
+            for index, leg in enumerate(route.leg_list, 1):
+                d, t, c = d + leg.distance_km, t + leg.time_h, c + leg.cost_usd
+                raw = leg.to_dict() | {
+                    "route_id": route_id,
+                    "leg_index": index,
+                    "route_crossings": crossings,
+                    "cum_distance_km": round(d, 2),
+                    "cum_time_h": round(t, 2),
+                    "cum_cost_usd": round(c, 2),
                 }
-            )
-        return {"type": "FeatureCollection", "features": features}
+                props = {k: kind() if raw.get(k) is None else kind(raw[k]) for k, kind in schema.items()}
+                features.append({"type": "Feature", "geometry": geometry(leg), "properties": props})
+        return {
+            "type": "FeatureCollection",
+            "origin": self.origin,
+            "destination": self.destination,
+            "cargo": self.cargo,
+            "tonnes": self.tonnes,
+            "objective": self.objective,
+            "features": features,
+        }
 
 
 def _endpoint_info(graph: nx.MultiDiGraph, node: str) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""Regenerate what the README and the fidelity guard take from the model: ``python tests/readme_tables.py``.
+
+- README.md, between ``<!-- fidelity:begin -->`` and ``<!-- fidelity:end -->``: the table of
+  ``python -m corridors fidelity --markdown`` (the tests check the README holds exactly that).
+- tests/fidelity_passing.txt: the observations that pass now. ``test_fidelity_shipped`` fails
+  when one of them stops passing, so run this after a change that makes more rows pass (and
+  never to hide a regression: a row that fails after a change of the model is a finding).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BEGIN, END = "<!-- fidelity:begin -->", "<!-- fidelity:end -->"
+BLOCK = re.compile(re.escape(BEGIN) + r"\n(.*?)\n?" + re.escape(END), re.S)
+
+
+def fidelity_markdown() -> str:
+    """The fidelity table as the command prints it."""
+    out = subprocess.run(
+        [sys.executable, "-m", "corridors", "fidelity", "--markdown"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def readme_block(readme: str) -> str | None:
+    """The generated table currently in the README, or None if the markers are missing."""
+    m = BLOCK.search(readme)
+    return m.group(1).strip("\n") if m else None
+
+
+def main() -> None:
+    """Rewrite the README table and the list of passing observations."""
+    import json
+
+    table = fidelity_markdown()
+    path = REPO / "README.md"
+    text = path.read_text(encoding="utf-8")
+    if readme_block(text) is None:
+        raise SystemExit(f"README.md has no {BEGIN} ... {END} block")
+    path.write_text(BLOCK.sub(lambda _: f"{BEGIN}\n{table}\n{END}", text), encoding="utf-8")
+    doc = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "corridors", "fidelity", "--json"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=True,
+        ).stdout
+    )
+    passing = [c["id"] for c in doc["checks"] if c["passed"]]
+    header = "# observations that passed when this list was last written (tests/readme_tables.py)\n"
+    (REPO / "tests" / "fidelity_passing.txt").write_text(header + "\n".join(passing) + "\n", encoding="utf-8")
+    print(f"README table and tests/fidelity_passing.txt written: {doc['passed']} of {doc['total']} pass")
+
+
+if __name__ == "__main__":
+    main()
