@@ -10,7 +10,6 @@ baseline) is scattered to the workers once, not sent with every task.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any

@@ -8,7 +8,6 @@ checks (geometry against distances, connectivity of the required corridors) and 
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
