@@ -123,7 +123,7 @@ def test_user_errors_exit_codes(toy_dir, args, code, text):
 
 
 def test_bad_geodata_exits_5(tmp_path, toy_dir):
-    assert_one_line_error(run("route", "A", "B", "--geodata", str(tmp_path / "missing")), 5, "not a directory")
+    assert_one_line_error(run("route", "A", "B", "--geodata", str(tmp_path / "missing")), 5, "no such directory")
     (toy_dir / "costs.toml").write_text("[road\n")
     assert_one_line_error(
         run("route", "Uzcity", "Pkport", "--geodata", str(toy_dir)), 5, "costs.toml:1: not valid TOML"

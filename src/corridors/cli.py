@@ -237,10 +237,15 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wants_progress(quiet: bool) -> bool:
+    """Progress bars go to a terminal (or anywhere with CORRIDORS_PROGRESS=1), never into logs or pipes."""
+    return not quiet and (sys.stderr.isatty() or bool(os.environ.get("CORRIDORS_PROGRESS")))
+
+
 @contextmanager
 def _progress(total: int, unit: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
     """A tqdm progress bar on standard error fed with "done so far" counts; None when quiet."""
-    if quiet or (not sys.stderr.isatty() and not os.environ.get("CORRIDORS_PROGRESS")):
+    if not _wants_progress(quiet):
         yield None
         return
     from tqdm import tqdm
@@ -350,7 +355,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     folder = build_network(
         args.osm, args.name, bbox=args.bbox, highways=args.highways, rail=args.rail, geodata=args.geodata,
-        progress=not args.json,
+        progress=_wants_progress(args.json),
     )  # fmt: skip
     info = network_info(args.name)
     if args.json:

@@ -1040,7 +1040,10 @@ def parse_all(directory: str | Path) -> tuple[GeoData, list[Problem]]:
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        problems.append(Problem(str(directory), 0, "not a directory"))
+        what = "not a directory (give the geodata folder)" if directory.exists() else "no such directory"
+        problems.append(Problem(str(directory), 0, what))
+        empty = CostParams(params={})
+        return GeoData(directory, {}, {}, {}, {}, [], empty), problems
     places = parse_places(directory, problems)
     edges = parse_edges(directory, problems)
     crossings = parse_crossings(directory, problems)

@@ -880,6 +880,7 @@ def _closure_marks(page: Page, group: Any, items: Sequence[Closure], data: GeoDa
     """
     import folium
 
+    spots: dict[tuple[float, float], list[tuple[Closure, tuple[float, float], str, str]]] = {}
     for cl in items:
         who = f" by {cl.scenario}" if cl.scenario else " by the scenario"
         if cl.kind == "edge":
@@ -894,29 +895,33 @@ def _closure_marks(page: Page, group: Any, items: Sequence[Closure], data: GeoDa
         if cl.kind == "place":
             p = data.places[cl.id]
             where = (p.lat, p.lon)
-            text, what = "place closed", f"every link at {cl.name} closed"
+            what = f"every link at {cl.name} closed"
         else:
             where = _crossing_point(data.crossings[cl.id], data)
-            text = f"{cl.mode} closed" if cl.mode else "crossing closed"
             what = (f"{cl.mode} closed; {', '.join(m for m in ('road', 'rail') if m != cl.mode)} stays open"
                     if cl.mode else "closed to every mode")  # fmt: skip
+        spots.setdefault((round(where[0], 2), round(where[1], 2)), []).append((cl, where, what, who))
+    for found in spots.values():
+        cl, where = found[0][0], found[0][1]
         colour = CLOSED_COLOUR if cl.kind != "crossing-mode" else "#6a3d9a"
         key = "closed-mode" if cl.kind == "crossing-mode" else f"closed-{cl.kind}"
-        label = {"crossing": f"crossing closed{who}", "place": f"place closed{who}",
-                 "crossing-mode": f"one mode of a crossing closed{who} (mode named under the cross)"}[cl.kind]  # fmt: skip
+        label = {"crossing": f"crossing closed{found[0][3]}", "place": f"place closed{found[0][3]}",
+                 "crossing-mode": f"one mode of a crossing closed{found[0][3]} (mode named under the cross)"}[cl.kind]  # fmt: skip
         cls = page.legend.use(key, colour, "cross", label, section="Closures")
         small = f"<small>{esc(cl.mode)}</small>" if cl.mode else ""
-        covered = cl.kind != "place" and cl.id in page.stops
+        ids = [f[0].id for f in found]
+        covered = all(f[0].kind != "place" and f[0].id in page.stops for f in found)
         icon = folium.DivIcon(
             html=f"<span style='color:{colour}'>&#10006;</span>{small}", icon_size=(24, 24), icon_anchor=(12, 12),
-            class_name=f"corridors-closed-mark corridors-closed {cls} {_id_class(cl.id)}"
+            class_name=f"corridors-closed-mark corridors-closed {cls} {_id_class(*ids)}"
                        + (" corridors-passthrough" if covered else ""),
         )  # fmt: skip
         if covered:
             marker = folium.Marker(where, icon=icon, interactive=False, keyboard=False)
         else:
-            marker = folium.Marker(where, icon=icon, tooltip=_tooltip(f"{text}: {cl.id} {cl.name}"),
-                                   popup=_popup([("closed", what), ("by", cl.scenario or "the scenario")], f"{cl.id} {cl.name}"))  # fmt: skip
+            names = " + ".join(f"{f[0].id} {f[0].name}" for f in found)
+            marker = folium.Marker(where, icon=icon, tooltip=_tooltip(f"closed: {names}"), popup=_popup_sections(
+                [(f"{f[0].id} {f[0].name}", [("closed", f[2]), ("by", f[0].scenario or "the scenario")]) for f in found]))  # fmt: skip
         _in_pane(marker, "corridors-marks").add_to(group)
 
 
@@ -1282,22 +1287,28 @@ def risk_map(
         lg.use("risk-edge", "#d7301f", "width", "… in 50%", width=1 + 11 * 0.5, section="Use")
         lg.use("risk-edge", "#d7301f", "width", "… in 10%", width=1 + 11 * 0.1, section="Use")
     cg = page.group("crossings used by the samples")
-    for cid, share in result.crossing_use.items():
-        if cid not in data.crossings or share <= 0:
-            continue
-        c = data.crossings[cid]
+    used = [
+        (data.crossings[cid], share)
+        for cid, share in result.crossing_use.items()
+        if cid in data.crossings and share > 0
+    ]
+    for found in _colocated(used, data):
+        c, share = max(found, key=lambda f: f[1])
         key, fill, label = _closure_colour(c.closure_prob)
         cls = lg.use(f"crossing-{key}", fill, "point", f"crossing, {label}", radius=8, section="Crossings (colour)")
         where = _crossing_point(c, data)
         page.bounds.append(where)
         marker = folium.CircleMarker(
             where, radius=_share_radius(share), color="#333333", weight=1, fill=True, fill_color=fill, fill_opacity=0.9,
-            popup=_popup([("used in", f"{share:.1%} of samples"), ("P(closed)", _fmt(c.closure_prob, "", 4)),
-                          ("mean closure", _fmt(c.closure_mean_days, " days")), ("sources", sources_html(c.provenance.source))],
-                         f"{c.id} {c.name}"),
-            tooltip=_tooltip(f"{c.id} {c.name}: {share:.1%}"),
+            popup=_popup_sections([(f"{x.id} {x.name}", [
+                ("used in", f"{sh:.1%} of samples"), ("P(closed)", _fmt(x.closure_prob, "", 4)),
+                ("mean closure", _fmt(x.closure_mean_days, " days")), ("sources", sources_html(x.provenance.source))])
+                for x, sh in found]),
+            tooltip=_tooltip(" + ".join(f"{x.id} {x.name}: {sh:.1%}" for x, sh in found)),
         )  # fmt: skip
-        marker.options["className"] = f"{cls} corridors-k-risk-crossing corridors-crossing {_id_class(c.id)}"
+        marker.options["className"] = (
+            f"{cls} corridors-k-risk-crossing corridors-crossing {_id_class(*(x.id for x, _ in found))}"
+        )
         _in_pane(marker, "corridors-points").add_to(cg)
     if any(cid in data.crossings and v > 0 for cid, v in result.crossing_use.items()):
         for share in (1.0, 0.5, 0.1):
@@ -1325,6 +1336,15 @@ def risk_map(
     page.section("Corridors used", _table(("corridor", "share"), [(k, f"{v:.1%}") for k, v in list(r.corridor_use.items())[:8]],
                                          numeric=(1,)))  # fmt: skip
     return page.finish(_data_sources())
+
+
+def _colocated(items: Sequence[tuple[Crossing, Any]], data: GeoData) -> list[list[tuple[Crossing, Any]]]:
+    """Crossing records grouped by place (a road crossing and its railway share one marker)."""
+    at: dict[tuple[float, float], list[tuple[Crossing, Any]]] = {}
+    for c, extra in items:
+        lat, lon = _crossing_point(c, data)
+        at.setdefault((round(lat, 2), round(lon, 2)), []).append((c, extra))
+    return list(at.values())
 
 
 def _share_radius(share: float) -> float:
@@ -1399,8 +1419,10 @@ def criticality_map(
                    section="Edges (width)")  # fmt: skip
     gc = page.group("crossings by criticality")
     drawn = 0
-    for r in sorted((r for r in known if r.kind == "crossing"), key=lambda r: r.extra_cost_usd):
-        c = data.crossings[r.closed]
+    ranked_crossings = sorted((r for r in known if r.kind == "crossing"), key=lambda r: r.extra_cost_usd)
+    groups = _colocated([(data.crossings[r.closed], r) for r in ranked_crossings], data)
+    for found in sorted(groups, key=lambda f: max(r.extra_cost_usd for _, r in f)):
+        c, r = max(found, key=lambda f: (f[1].flows_lost, f[1].extra_cost_usd))
         key, colour, label = klass(r)
         share = r.extra_cost_usd / top
         cls = lg.use(f"crossing-{key}", colour, "point", f"crossing: {label}", radius=7, section="Crossings (colour)")
@@ -1409,8 +1431,11 @@ def criticality_map(
             page.bounds.append(where)
         marker = folium.CircleMarker(where, radius=_share_radius(share) + (3 if r.flows_lost else 0), color="#333333", weight=1,
                                      fill=True, fill_color=colour, fill_opacity=0.85,
-                                     popup=_popup(rows_of(r), f"{c.id} {c.name}"), tooltip=_tooltip(f"{c.id} {c.name}"))  # fmt: skip
-        marker.options["className"] = f"{cls} corridors-k-crit-crossing corridors-crossing {_id_class(c.id)}"
+                                     popup=_popup_sections([(f"{x.id} {x.name}", rows_of(xr)) for x, xr in found]),
+                                     tooltip=_tooltip(" + ".join(f"{x.id} {x.name}" for x, _ in found)))  # fmt: skip
+        marker.options["className"] = (
+            f"{cls} corridors-k-crit-crossing corridors-crossing {_id_class(*(x.id for x, _ in found))}"
+        )
         _in_pane(marker, "corridors-points").add_to(gc)
         drawn += 1
     if drawn:
