@@ -325,7 +325,7 @@ def test_network_map_with_a_scenario_differs(shipped_maps):
     check_map(shipped_maps["network-tar"], "network-map-tar.png")
     with open_page(shipped_maps["network-tar"]) as (page, _):
         opened = page.locator("path.corridors-k-opened-rail1520")
-        assert opened.count() >= 3 and opened.first.get_attribute("stroke-dasharray") is None
+        assert opened.count() >= 2 and opened.first.get_attribute("stroke-dasharray") is None
         assert page.locator(".corridors-k-closed-crossing").count() == 1
         assert "TAR" in page.locator("#corridors-panel").inner_text()
     base = shipped_maps["network"].read_text(encoding="utf-8")

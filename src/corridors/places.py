@@ -149,6 +149,7 @@ class PlaceIndex:
         sides = self._crossing_sides(ids) if ids else None
         if sides is None and not ids:
             crossings = {self.data.crossings[c] for c in self._crossings.find(text)}
+            crossings = {c for c in crossings if self._known_sides(c)}
             pairs = {(c.af_place, c.partner_place) for c in crossings}
             if len(pairs) == 1:
                 sides = next(iter(crossings))
@@ -162,6 +163,9 @@ class PlaceIndex:
             if ids == {c.af_place, c.partner_place}:
                 return c
         return None
+
+    def _known_sides(self, c: Crossing) -> bool:
+        return c.af_place in self.data.places and c.partner_place in self.data.places
 
     def crossing(self, text: str) -> Crossing | None:
         """Return the crossing called ``text``, or None if no crossing has that name."""

@@ -51,7 +51,7 @@ def run(argv: Sequence[str]) -> Outcome:
             code = main(list(argv))
     except SystemExit as exc:  # argparse (usage errors, --help, --version)
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    except BaseException:  # noqa: BLE001 - a traceback is exactly the failure we look for
+    except BaseException:
         raise AssertionError(f"traceback for {list(argv)!r}:\n{traceback.format_exc()}") from None
     return Outcome(list(argv), code, out.getvalue(), err.getvalue())
 

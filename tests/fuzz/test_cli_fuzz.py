@@ -6,10 +6,9 @@ import string
 from pathlib import Path
 
 import pytest
+from harness import check, examples, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from harness import check, examples, run
 
 PLACES = ["Termez", "Karachi", "Kabul", "Hairatan", "Torkham", "Mazar-e Sharif", "HAIRATAN", "Sarakhs", "Osh",
           "Kashgar", "Chabahar", "Towraghondi", "Ghulam Khan", "Friendship Bridge", "Peshawar", "Herat"]  # fmt: skip
@@ -52,7 +51,10 @@ def route_like(draw, tmp: Path) -> list[str]:
         elif opt == "tonnes":
             argv += ["--tonnes", draw(number)]
         elif opt == "objective":
-            argv += ["--objective", draw(st.sampled_from(["generalized", "cost", "time", "distance", "reliability", "x"]))]
+            argv += [
+                "--objective",
+                draw(st.sampled_from(["generalized", "cost", "time", "distance", "reliability", "x"])),
+            ]
         elif opt == "modes":
             argv += ["--modes", draw(st.sampled_from(["road", "rail", "road,rail", "", ",", "boat", "rail,,road"]))]
         elif opt in ("via", "avoid"):
