@@ -209,3 +209,14 @@ def test_readme_fidelity_table_is_generated():
     block = readme_block((REPO / "README.md").read_text(encoding="utf-8"))
     assert block is not None, "README.md lost its fidelity table markers"
     assert block == fidelity_markdown(), "README's fidelity table is stale: run python tests/readme_tables.py"
+
+
+def test_readme_python_examples_run():
+    import re
+
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 2
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["route"].crossings and namespace["rows"]

@@ -27,14 +27,21 @@ if TYPE_CHECKING:
     from corridors.route import Route
 
 _LAZY = {"load_network": "corridors.network", "Network": "corridors.network", "Route": "corridors.route"}
+#: Submodules reachable as attributes (``corridors.scenarios.load_scenario``), imported on first use.
+_SUBMODULES = frozenset(
+    {"charts", "cli", "cluster", "convert", "costs", "data", "demand", "errors", "explain", "fidelity", "geo", "io",
+     "limits", "maps", "network", "osm", "places", "report", "risk", "route", "routing", "scenarios", "validate"}
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
-    """Import the public API lazily so that ``python -m corridors`` starts fast."""
-    if name in _LAZY:
-        import importlib
+    """Import the public API and the submodules lazily so that ``python -m corridors`` starts fast."""
+    import importlib
 
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"corridors.{name}")
     raise AttributeError(f"module 'corridors' has no attribute {name!r}")
 
 

@@ -560,6 +560,12 @@ def criticality_problems(network: Network, flows: Sequence[Flow], objective: str
     by_cargo: dict[str, list[tuple[str, str, float]]] = {}
     for f in flows:
         o, d = places.place(f.origin).id, places.place(f.destination).id
+        for pid in (o, d):
+            if not network.endpoint_nodes(pid):
+                raise NoRouteError(
+                    f"demand flow {f.origin} -> {f.destination}: {network.data.places[pid].name} is on no open link "
+                    "of the network, so the flow has no route even before any closure"
+                )
         by_cargo.setdefault(f.cargo, []).append((o, d, f.tonnes_per_year))
     out = []
     for cargo in sorted(by_cargo):

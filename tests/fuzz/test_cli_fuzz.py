@@ -180,3 +180,44 @@ def test_tonnes_do_not_change_the_cost_per_tonne():
 def test_version():
     out = check(run(["--version"]))
     assert out.code == 0 and out.out.startswith("corridors ")
+
+
+@pytest.fixture
+def zero_speed(tmp_path) -> Path:
+    path = tmp_path / "zero.toml"
+    path.write_text('name = "zero"\n[set]\n"costs.road.speed_kmh.AF" = 0\n', encoding="utf-8")
+    return path
+
+
+def test_zero_speed_scenario_is_bad_data(zero_speed):
+    out = check(run(["route", "Termez", "Kabul", "--scenario", str(zero_speed)]))
+    assert out.code == 5 and "road.speed_kmh.AF is 0; it must be positive" in out.err
+
+
+def test_risk_accepts_coordinates():
+    out = check(run(["risk", "34.5,69.2", "Karachi", "--samples", "500", "--json"]))
+    assert out.code == 0
+
+
+def test_avoid_a_crossing_name_avoids_the_crossing():
+    import json
+
+    route = json.loads(check(run(["route", "Termez", "Kabul", "--avoid", "Hairatan", "--json"])).out)
+    assert "HAI" not in route["crossings"]
+    by_id = json.loads(check(run(["route", "Naibabad", "Kabul", "--avoid", "HAIRATAN", "--json"])).out)
+    assert all(leg["from"] != "Hairatan" for leg in by_id["legs"])
+
+
+def test_demand_place_without_a_node(tmp_path):
+    od = tmp_path / "od.csv"
+    od.write_text("origin,destination,cargo,tonnes_per_year\nKHWAHAN_AF,KABUL,general,1000\n", encoding="utf-8")
+    out = check(run(["criticality", "--od", str(od)]))
+    assert out.code == 4 and "on no open link" in out.err
+
+
+def test_closures_that_cut_every_path_are_named():
+    argv = ["route", "Termez", "Kabul", "--modes", "rail"]
+    out = check(run([*argv, "--close", "HAI", "--close", "TOR", "--close", "AQI"]))
+    assert out.code == 4
+    out = check(run(["route", "Termez", "Naibabad", "--modes", "rail", "--close", "HAI:rail"]))
+    assert out.code == 4 and "scenario closures (HAI:rail)" in out.err, out.err
