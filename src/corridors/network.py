@@ -545,9 +545,11 @@ class Network:
             except CorridorsError:
                 raise exc from None
             closed = ", ".join(self.closures)
+            also = exc.message.split(": ", 1)[-1]
+            also = "" if "not connected" in also else f"; in this network {also}"
             raise NoRouteError(
                 f"no route from {endpoints[0][1]} to {endpoints[1][1]}: the scenario closures ({closed}) "
-                "cut every path (the network without them has a route)"
+                f"cut every path (the network without them has a route){also}"
             ) from None
 
     def _find_routes(self, **request: Any) -> Route:
