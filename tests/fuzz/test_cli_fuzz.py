@@ -155,6 +155,8 @@ def test_listing_commands_keep_the_contract(scratch, data):
         (["route", "Termez", "Karachi", "--geodata", "pyproject.toml"], 5, "not a directory"),
         (["route", "Termez", "Karachi", "--geodata", "no-such-folder"], 5, "no such directory"),
         (["validate", "pyproject.toml"], 5, "not a directory"),
+        (["route", "Termez", "\r"], 3, "unknown place '\\r'"),
+        (["route", "Termez", "Kabul\nKarachi"], 3, "Kabul\\nKarachi"),
     ],
 )
 def test_found_by_fuzzing(argv, code, text):
