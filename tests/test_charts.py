@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from corridors.charts import plot_tcd, tcd_steps, write_chart
+from corridors.charts import place_ticks, plain, plot_tcd, tcd_steps, tcd_svg, write_chart
 from corridors.errors import UsageError
 
 
@@ -53,3 +53,67 @@ def test_write_chart_formats(toy_net, tmp_path):
     assert svg.read_text().lstrip().startswith("<?xml")
     with pytest.raises(UsageError, match=r"--chart must end in \.png or \.svg"):
         write_chart([route], tmp_path / "c.pdf")
+
+
+def _visible_label_boxes(fig):
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_text()]
+        out.append(boxes)
+    return out
+
+
+def test_alternative_labels_never_overlap(shipped_net):
+    route = shipped_net.route("Termez", "Karachi", alternatives=3)
+    fig = plot_tcd(route.alternatives)
+    for boxes in _visible_label_boxes(fig):
+        assert len(boxes) >= 3
+        for a, b in itertools.combinations(boxes, 2):
+            assert not a.overlaps(b), "two step labels overlap"
+    # every alternative's crossings are labelled (none hidden for want of room)
+    labels = {t.get_text() for t in fig.axes[0].texts if t.get_visible()}
+    for alt in route.alternatives:
+        assert {f"{c} border" for c in alt.crossings} <= labels
+
+
+def test_place_names_along_the_distance_axis(toy_net):
+    route = toy_net.route("Uzcity", "Pkport")
+    assert place_ticks(route)[0][1] == "Uzcity"
+    assert place_ticks(route)[-1] == (pytest.approx(route.totals["distance_km"], abs=0.05), "Pkport")
+    fig = plot_tcd([route])
+    fig.canvas.draw()
+    top = next(c for c in fig.axes[0].child_axes if c.get_gid() == "place-axis")
+    names = [t.get_text() for t in top.get_xticklabels()]
+    assert names[0] == "Uzcity" and names[-1] == "Pkport"
+    boxes = [t.get_window_extent() for t in top.get_xticklabels()]
+    assert all(a.x0 < b.x0 for a, b in itertools.pairwise(boxes))  # in order along the route
+
+
+def test_text_from_data_is_never_mathtext(toy_dir):
+    import csv
+
+    from corridors.network import load_network
+
+    path = toy_dir / "places.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[0]["name"] = "Uz$city$ ^{x}"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    route = load_network(toy_dir).route("UZCITY", "Pkport")
+    assert plain("a $x$ b") == r"a \$x\$ b"
+    fig = plot_tcd([route])
+    texts = [fig._suptitle, *(t for ax in fig.axes for t in ax.texts)]
+    top = next(c for c in fig.axes[0].child_axes if c.get_gid() == "place-axis")
+    texts += top.get_xticklabels()
+    for t in texts:
+        assert t._preprocess_math(t.get_text())[1] is False
+    assert any("Uz$city$" in t._preprocess_math(t.get_text())[0] for t in texts)
+
+
+def test_inline_svg_keeps_text_as_escaped_text(toy_net):
+    svg = tcd_svg([toy_net.route("Uzcity", "Pkport")])
+    assert svg.startswith("<svg") and "<text" in svg and "X1 border" in svg
+    assert 'width="' not in svg.split(">", 1)[0]  # scales to its container

@@ -194,6 +194,7 @@ def plot_tcd(
     ax_cost, ax_time = fig.subplots(2, 1, sharex=True)
     several = len(routes) > 1
     annotations = []
+    far = 0.8 * max((sum(leg.distance_km for leg in r.leg_list) for r in routes), default=0.0)
     for i, route in enumerate(routes):
         steps = tcd_steps(route)
         colour = ALTERNATIVE_COLOURS[i % len(ALTERNATIVE_COLOURS)]
@@ -215,9 +216,10 @@ def plot_tcd(
                             color=LAYER_COLOURS.get(b.layer, "#555555"), linewidth=2.5 if b.kind in ("crossing", "transfer") else 2)  # fmt: skip
             for b in steps[1:]:
                 if b.label and (i == 0 or b.kind == "crossing"):
-                    ann = ax.annotate(plain(b.label), (b.distance_km, getattr(b, attr)), xytext=(4, -4),
+                    right = b.distance_km > far  # near the right edge: label to the left of the step
+                    ann = ax.annotate(plain(b.label), (b.distance_km, getattr(b, attr)), xytext=(-4 if right else 4, -4),
                                       textcoords="offset points", fontsize=fontsize, color=colour if several else "#333333",
-                                      annotation_clip=False, gid=f"step-label-{i}")  # fmt: skip
+                                      annotation_clip=False, gid=f"step-label-{i}", ha="right" if right else "left")  # fmt: skip
                     ann.set_in_layout(False)
                     annotations.append(ann)
     ax_cost.set_ylabel("cumulative cost (USD per shipment)", fontsize=fontsize + 1)

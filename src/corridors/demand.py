@@ -7,13 +7,25 @@ profile, annual tonnes), then ``source, quality, note`` like every geodata recor
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from corridors.data import CARGO_PROFILES
 from corridors.errors import DataError
-from corridors.risk import Flow
 
 OD_DIR = "od"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One origin–destination flow of an OD demand file (tonnes per year of one cargo)."""
+
+    origin: str
+    destination: str
+    cargo: str
+    tonnes_per_year: float
+
+
 DEFAULT_OD_FILE = "trade_flows.csv"
 OD_COLUMNS = ("origin", "destination", "cargo", "tonnes_per_year")
 #: More than this on one flow (t/yr) is a typo: all of Afghanistan's trade is ~20 Mt/yr.

@@ -351,6 +351,7 @@ body > .folium-map {{ order: 1; flex: 1 1 auto; width: auto !important; height: 
 .corridors-project-label span {{ white-space: nowrap; font: 600 11px sans-serif; background: rgba(255,255,255,.85);
   border: 1px solid #999; border-radius: 3px; padding: 0 3px; }}
 .leaflet-popup-content {{ font-size: 12px; margin: 10px 12px; }}
+path.leaflet-interactive:focus {{ outline: none; }}
 .leaflet-popup-content table {{ border-collapse: collapse; }}
 .leaflet-popup-content th {{ text-align: left; padding-right: 6px; vertical-align: top; white-space: nowrap; }}
 .leaflet-popup-content td {{ overflow-wrap: anywhere; }}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corridors.demand import Flow
 from corridors.errors import NoRouteError, UsageError
 from corridors.fastpath import PathResult, Snapshot
 
@@ -484,16 +485,6 @@ def exact(
         expected_cost_per_t=float(cost / ok) if ok > 0 else float("nan"),
         expected_time_h=float(time / ok) if ok > 0 else float("nan"),
     )
-
-
-@dataclass(frozen=True)
-class Flow:
-    """One origin–destination flow of an OD demand file."""
-
-    origin: str
-    destination: str
-    cargo: str
-    tonnes_per_year: float
 
 
 @dataclass
