@@ -129,7 +129,11 @@ def build(world_atlas: Path, sane: Path) -> dict[str, Any]:
         geom = _clip(shape(raw).buffer(0))
         if geom is None or geom.area < 0.05 or g["properties"]["name"] in SKIP_COUNTRIES:
             continue
-        label = geom.representative_point() if geom.geom_type == "Polygon" else max(geom.geoms, key=lambda p: p.area).representative_point()
+        label = (
+            geom.representative_point()
+            if geom.geom_type == "Polygon"
+            else max(geom.geoms, key=lambda p: p.area).representative_point()
+        )
         features.append({
             "type": "Feature",
             "properties": {"layer": "country", "name": g["properties"]["name"], "label": [round(label.x, 2), round(label.y, 2)]},
@@ -141,14 +145,18 @@ def build(world_atlas: Path, sane: Path) -> dict[str, Any]:
         raw = decode(g)
         geom = _clip(shape(raw).buffer(0)) if raw else None
         if geom is not None and geom.area > 0.01:
-            features.append({"type": "Feature", "properties": {"layer": "lake", "name": ""}, "geometry": _round(mapping(geom))})
+            features.append(
+                {"type": "Feature", "properties": {"layer": "lake", "name": ""}, "geometry": _round(mapping(geom))}
+            )
     for g in physical["objects"]["rivers"]["geometries"]:
         raw = decode(g)
         geom = _clip(shape(raw)) if raw else None
         if geom is None or geom.length < 0.5:
             continue
         name = next((n for n, p in RIVER_POINTS.items() if geom.distance(Point(p)) < 0.1), "")
-        features.append({"type": "Feature", "properties": {"layer": "river", "name": name}, "geometry": _round(mapping(geom))})
+        features.append(
+            {"type": "Feature", "properties": {"layer": "river", "name": name}, "geometry": _round(mapping(geom))}
+        )
     sketch = LineString([(lon, lat) for _, lon, lat in KABUL_RIVER])
     features.append({
         "type": "Feature",
