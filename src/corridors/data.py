@@ -1019,7 +1019,10 @@ def parse_costs(directory: Path, problems: list[Problem]) -> CostParams:
         problems.append(Problem(COSTS_FILE, line, f"not valid TOML: {message}"))
         return costs
     costs.lines = toml_key_lines(text)
+    before = len(problems)
     _walk_params(raw, "", costs, problems)
+    if not costs.params and len(problems) == before:
+        problems.append(Problem(COSTS_FILE, 0, "no parameters (an empty file?)"))
     return costs
 
 

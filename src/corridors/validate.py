@@ -340,7 +340,10 @@ def connectivity_problems(data: GeoData) -> list[Problem]:
     pairs = read_required(data.directory, problems)
     if not pairs:
         return problems
-    net = Network(data)
+    try:
+        net = Network(data)
+    except CorridorsError as exc:  # a figure the graph needs is missing
+        return [*problems, _problem(exc)]
     for o, d, row in pairs:
         try:
             net.route(o, d)
