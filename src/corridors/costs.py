@@ -10,17 +10,18 @@ USD per tonne for one cargo profile and into the weight an objective minimises:
   per-tonne cost of forced transloading where the crossing requires it
 - transfer: ``cost_usd_per_t`` of the terminal
 - generalized cost (USD/t) = money (USD/t) + value of time (USD/t/h) x hours
-- reliability: ``-log(1 - p)`` on each crossing, ``p`` the chance that it or its closure group
-  is closed, so the least total weight is the route most likely to be open end to end
+- reliability: ``-log(1 - p)`` of each crossing's own closure; closure groups are charged once
+  per route by :func:`corridors.closures.least_over_groups`, so the least total weight is the
+  route most likely to be open end to end (the ``p_open`` it reports)
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from corridors.closures import crossing_weight
 from corridors.data import CargoProfile, CostParams
 from corridors.errors import UsageError
 
@@ -28,6 +29,41 @@ from corridors.errors import UsageError
 OBJECTIVES: tuple[str, ...] = ("generalized", "cost", "time", "distance", "reliability")
 #: Under ``reliability`` the generalized cost only breaks ties between equally reliable routes.
 TIE_BREAK = 1e-9
+
+
+#: Per mode: the edge attribute that holds the cost basis, and the ``costs.toml`` path of its
+#: rate per km (followed by the country).
+MOVEMENT_RATES: dict[str, tuple[str, str, str]] = {
+    "road": ("cost_usd_per_truck", "road", "cost_usd_per_truck_km"),
+    "rail": ("cost_usd_per_t", "rail", "tariff_usd_per_tkm"),
+}
+
+
+def movement_cost(costs: CostParams, mode: str, country: str, distance_km: float) -> dict[str, float]:
+    """Cost basis of a road or rail edge: the one rule every edge builder uses.
+
+    Road edges cost ``cost_usd_per_truck_km x km`` per truck, rail edges
+    ``tariff_usd_per_tkm x km`` per tonne (both of the edge's country).
+
+    Parameters
+    ----------
+    costs
+        Cost parameters.
+    mode
+        ``road`` or ``rail``.
+    country
+        Country code of the edge.
+    distance_km
+        Length of the edge.
+
+    Returns
+    -------
+    dict
+        ``{"cost_usd_per_truck": ...}`` or ``{"cost_usd_per_t": ...}``.
+
+    """
+    key, *path = MOVEMENT_RATES["road" if mode == "road" else "rail"]
+    return {key: costs.get(*path, country) * distance_km}
 
 
 @dataclass(frozen=True)
@@ -118,16 +154,8 @@ class CostModel:
             return cost
         generalized = self.generalized(cost, attrs["time_h"])
         if objective == "reliability":
-            return closure_weight(attrs) + TIE_BREAK * generalized
+            return crossing_weight(attrs) + TIE_BREAK * generalized
         return generalized
-
-
-def closure_weight(attrs: Mapping[str, Any]) -> float:
-    """``-log(1 - p)`` for a crossing edge (its own and its group's closure), 0 otherwise."""
-    if attrs.get("kind") != "crossing":
-        return 0.0
-    p_open = (1 - attrs.get("closure_prob", 0.0)) * (1 - attrs.get("group_closure_prob", 0.0))
-    return -math.log(max(p_open, 1e-300))
 
 
 def check_objective(objective: str) -> str:

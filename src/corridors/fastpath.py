@@ -7,13 +7,14 @@ collapses parallel edges to the cheapest, and calls ``scipy.sparse.csgraph.dijks
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+
+from corridors.closures import ClosureModel, least_over_groups
 
 if TYPE_CHECKING:
     from corridors.costs import CostModel
@@ -66,18 +67,15 @@ class Snapshot:
         self.objective = objective
         self.nodes: list[str] = list(graph.nodes)
         self.index = {n: i for i, n in enumerate(self.nodes)}
-        data = network.data
-        self.crossing_ids: list[str] = sorted(data.crossings)
+        self.closures = ClosureModel.from_data(network.data)
+        self.crossing_ids: list[str] = list(self.closures.crossing_ids)
         cidx = {c: i for i, c in enumerate(self.crossing_ids)}
-        self.group_ids: list[str] = sorted(data.groups)
-        gidx = {g: i for i, g in enumerate(self.group_ids)}
-        self.crossing_prob = np.array([data.crossings[c].closure_prob for c in self.crossing_ids])
-        self.crossing_days = np.array([data.crossings[c].closure_mean_days for c in self.crossing_ids])
-        self.crossing_group = np.array(
-            [gidx.get(data.crossings[c].closure_group, -1) for c in self.crossing_ids], dtype=np.int64
-        )
-        self.group_prob = np.array([data.groups[g].closure_prob for g in self.group_ids])
-        self.group_days = np.array([data.groups[g].closure_mean_days for g in self.group_ids])
+        self.group_ids: list[str] = list(self.closures.group_ids)
+        self.crossing_prob = self.closures.crossing_prob
+        self.crossing_days = self.closures.crossing_days
+        self.crossing_group = self.closures.crossing_group
+        self.group_prob = self.closures.group_prob
+        self.group_days = self.closures.group_days
 
         u, v, w, cost, time, dist, crossing, links = [], [], [], [], [], [], [], []
         for a, b, d in graph.edges(data=True):
@@ -165,6 +163,28 @@ class Snapshot:
         dist = dijkstra(matrix, directed=True, indices=sources)
         return np.atleast_2d(dist), best_rows, matrix
 
+    def least_distances(self, sources: list[int], closed_links: np.ndarray | None = None) -> np.ndarray:
+        """Least objective from each source (rows) to every node, with ``closed_links`` removed.
+
+        Under ``reliability`` each closure group is charged once: the elementwise least over
+        the group sets of :func:`corridors.closures.group_subsets`.
+        """
+        if self.objective != "reliability" or not self.group_ids:
+            return self.distances(sources, self.edge_weights(closed_links=closed_links)[0])[0]
+        from corridors.closures import group_subsets
+
+        lidx = {k: i for i, k in enumerate(self.link_ids)}
+        members = self.closures.members()
+        best: np.ndarray | None = None
+        for allowed, charge in group_subsets(self.closures.group_probs()):
+            links = np.zeros(len(self.link_ids), dtype=bool) if closed_links is None else closed_links.copy()
+            banned = [lidx[c] for g, cs in members.items() if g not in allowed for c in cs if c in lidx]
+            links[banned] = True
+            dist = self.distances(sources, self.edge_weights(closed_links=links)[0])[0] + charge
+            best = dist if best is None else np.minimum(best, dist)
+        assert best is not None
+        return best
+
     def solve(
         self,
         sources: list[int],
@@ -173,7 +193,32 @@ class Snapshot:
         wait_h: np.ndarray | None = None,
         closed_links: np.ndarray | None = None,
     ) -> PathResult | None:
-        """Cheapest path from any source to any target under a closure state, or None."""
+        """Cheapest path from any source to any target under a closure state, or None.
+
+        Under ``reliability`` each closure group is charged once per route
+        (:func:`corridors.closures.least_over_groups`).
+        """
+        if self.objective != "reliability" or not self.group_ids:
+            return self._solve(sources, targets, closed, wait_h, closed_links)
+        lidx = {k: i for i, k in enumerate(self.link_ids)}
+
+        def banned_solve(banned: frozenset[str]) -> tuple[float, PathResult] | None:
+            links = np.zeros(len(self.link_ids), dtype=bool) if closed_links is None else closed_links.copy()
+            links[[lidx[c] for c in banned if c in lidx]] = True
+            found = self._solve(sources, targets, closed, wait_h, links)
+            return None if found is None else (found.weight, found)
+
+        best = least_over_groups(banned_solve, self.closures.group_probs(), self.closures.members())
+        return None if best is None else replace(best[1], weight=best[0])
+
+    def _solve(
+        self,
+        sources: list[int],
+        targets: list[int],
+        closed: np.ndarray | None,
+        wait_h: np.ndarray | None,
+        closed_links: np.ndarray | None,
+    ) -> PathResult | None:
         w, waits = self.edge_weights(closed, wait_h, closed_links)
         matrix, best_rows = self._collapse(w)
         dist, pred, _ = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, min_only=True)
@@ -210,7 +255,4 @@ class Snapshot:
 
     def p_open(self, crossings: tuple[str, ...]) -> float:
         """Probability that none of ``crossings`` is closed (each closure group counted once)."""
-        idx = [self.crossing_ids.index(c) for c in dict.fromkeys(crossings)]
-        p = math.prod(1 - self.crossing_prob[i] for i in idx)
-        groups = {int(self.crossing_group[i]) for i in idx if self.crossing_group[i] >= 0}
-        return p * math.prod(1 - self.group_prob[g] for g in groups)
+        return self.closures.p_open(crossings)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 from shapely.geometry import LineString
 
-from corridors.costs import CostModel, check_objective
+from corridors.costs import CostModel, check_objective, movement_cost
 from corridors.data import (
     LAYERS,
     MODES,
@@ -121,11 +121,7 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         a, b = places[e.from_id], places[e.to_id]
         u, v = _ensure_node(graph, a, e.layer), _ensure_node(graph, b, e.layer)
         coords = [(a.lon, a.lat), *((w.lon, w.lat) for w in e.via), (b.lon, b.lat)]
-        cost = {}
-        if e.mode == "road":
-            cost["cost_usd_per_truck"] = costs.get("road", "cost_usd_per_truck_km", e.country) * e.distance_km
-        else:
-            cost["cost_usd_per_t"] = costs.get("rail", "tariff_usd_per_tkm", e.country) * e.distance_km
+        cost = movement_cost(costs, e.mode, e.country, e.distance_km)
         _add_pair(
             graph,
             u,
@@ -682,7 +678,7 @@ class Network:
             time_h=distance / costs.get("connector", "speed_kmh"),
             status="open",
             project="",
-            cost_usd_per_truck=costs.get("road", "cost_usd_per_truck_km", near["country"]) * distance,
+            **movement_cost(costs, "road", near["country"], distance),
         )
         return f"@{label}", label, [new]
 

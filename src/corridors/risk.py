@@ -12,7 +12,6 @@ scheduled.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,12 +22,15 @@ import numpy as np
 from corridors.demand import Flow
 from corridors.errors import NoRouteError, UsageError
 from corridors.fastpath import PathResult, Snapshot
+from corridors.overlay import Overlay
 
 if TYPE_CHECKING:
     from corridors.network import Network
 
 #: Samples drawn per random stream; fixed so that results never depend on chunking.
 CHUNK = 10_000
+#: Closure states whose outcome a process keeps for later chunks (a state that recurs is solved once).
+MAX_CACHED_STATES = 200_000
 #: Enumerating more uncertain variables than this is refused (2^k states).
 MAX_EXACT_VARIABLES = 20
 
@@ -74,20 +76,12 @@ def draw_states(snapshot: Snapshot, rng: np.random.Generator, n: int) -> np.ndar
     numpy.ndarray of shape (n, number of crossings)
 
     """
-    groups = rng.random((n, len(snapshot.group_ids))) < snapshot.group_prob
-    own = rng.random((n, len(snapshot.crossing_ids))) < snapshot.crossing_prob
-    by_group = np.zeros_like(own)
-    member = snapshot.crossing_group >= 0
-    by_group[:, member] = groups[:, snapshot.crossing_group[member]]
-    return own.astype(np.uint8) | (by_group.astype(np.uint8) << 1)
+    return snapshot.closures.draw(rng, n)
 
 
 def wait_hours(snapshot: Snapshot, state: np.ndarray) -> np.ndarray:
     """Hours each crossing stays closed in a state (0 where open)."""
-    own = np.where(state & 1, snapshot.crossing_days * 24.0, 0.0)
-    grp_days = np.where(snapshot.crossing_group >= 0, snapshot.group_days[np.maximum(snapshot.crossing_group, 0)], 0.0)
-    group = np.where(state & 2, grp_days * 24.0, 0.0)
-    return np.maximum(own, group)
+    return snapshot.closures.wait_hours(state)
 
 
 def solve_state(snapshot: Snapshot, ends: Endpoints, state: np.ndarray, wait: bool) -> PathResult | None:
@@ -188,6 +182,7 @@ class RiskProblem:
     base: PathResult
     wait: bool
     cache: dict[bytes, StateOutcome] = field(default_factory=dict, compare=False, repr=False)
+    overlay: Overlay | None = field(default=None, compare=False, repr=False)
 
 
 def prepare(
@@ -212,21 +207,40 @@ def prepare(
     base = snapshot.solve(ends.sources, ends.targets)
     if base is None:
         raise NoRouteError(f"no route from {ends.origin} to {ends.destination} even with every crossing open")
-    return RiskProblem(snapshot, ends, base, wait)
+    # the overlay solves states exactly; reliability with closure groups needs one solve per group set
+    exact_overlay = objective != "reliability" or not snapshot.group_ids
+    overlay = Overlay(snapshot, ends.sources, ends.targets) if exact_overlay else None
+    return RiskProblem(snapshot, ends, base, wait, overlay=overlay)
 
 
 def outcome(problem: RiskProblem, state: np.ndarray) -> StateOutcome:
     """Solve one closure state: chosen path, rerouting with waiting allowed, committed baseline."""
+    return outcomes(problem, state[None, :])[0]
+
+
+def outcomes(problem: RiskProblem, states: np.ndarray) -> list[StateOutcome]:
+    """Solve a batch of closure states (on the overlay when there is one)."""
     snap, ends, base = problem.snapshot, problem.ends, problem.base
-    chosen = solve_state(snap, ends, state, problem.wait)
-    flexible = chosen if problem.wait else solve_state(snap, ends, state, True)
-    hours = wait_hours(snap, state)
-    extra = sum(hours[snap.crossing_ids.index(c)] for c in set(base.crossings) if state[snap.crossing_ids.index(c)])
-    return StateOutcome(
-        route=chosen,
-        flexible_generalized=flexible.generalized if flexible else float("nan"),
-        committed_generalized=base.generalized + snap.vot * extra,
-    )
+    if problem.overlay is not None:
+        chosen = problem.overlay.solve(states, problem.wait)
+        flexible = chosen if problem.wait else problem.overlay.solve(states, True)
+    else:
+        chosen = [solve_state(snap, ends, s, problem.wait) for s in states]
+        flexible = chosen if problem.wait else [solve_state(snap, ends, s, True) for s in states]
+    base_idx = [snap.crossing_ids.index(c) for c in sorted(set(base.crossings))]
+    hours = snap.closures.wait_hours(states)
+    out = []
+    for i, state in enumerate(states):
+        extra = sum(hours[i, c] for c in base_idx if state[c])
+        flex = flexible[i]
+        out.append(
+            StateOutcome(
+                route=chosen[i],
+                flexible_generalized=flex.generalized if flex else float("nan"),
+                committed_generalized=base.generalized + snap.vot * extra,
+            )
+        )
+    return out
 
 
 def chunk_streams(seed: int, samples: int) -> list[tuple[int, np.random.SeedSequence]]:
@@ -249,12 +263,15 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
     rows = states.view(np.dtype((np.void, states.shape[1]))).ravel()  # one opaque key per sample
     keys, first, counts = np.unique(rows, return_index=True, return_counts=True)
     tally = Tally()
-    for key, i, n in zip(keys, first, counts, strict=True):
-        k = key.tobytes()
+    byte_keys = [key.tobytes() for key in keys]
+    missing = [j for j, k in enumerate(byte_keys) if k not in problem.cache]
+    solved = dict(zip(missing, outcomes(problem, states[first[missing]]), strict=True)) if missing else {}
+    for j, (k, n) in enumerate(zip(byte_keys, counts, strict=True)):
         tally.counts[k] = int(n)
-        if k not in problem.cache:
-            problem.cache[k] = outcome(problem, states[i])
-        tally.outcomes[k] = problem.cache[k]
+        found = solved.get(j) or problem.cache[k]
+        if j in solved and len(problem.cache) < MAX_CACHED_STATES:
+            problem.cache[k] = found
+        tally.outcomes[k] = found
     return tally
 
 
@@ -447,27 +464,13 @@ def exact(
     model = network.cost_model(cargo)
     snap = Snapshot(network, model, objective)
     ends = endpoints(snap, origin, destination)
-    g_var = [i for i, p in enumerate(snap.group_prob) if 0 < p < 1]
-    c_var = [i for i, p in enumerate(snap.crossing_prob) if 0 < p < 1]
+    g_var, c_var = snap.closures.uncertain()
     k = len(g_var) + len(c_var)
     if k > MAX_EXACT_VARIABLES:
         raise UsageError(f"exact enumeration needs 2^{k} states; at most {MAX_EXACT_VARIABLES} variables")
     total_p = no_route = gen = cost = time = 0.0
     n_states = 0
-    for bits in itertools.product((0, 1), repeat=k):
-        g_closed = snap.group_prob >= 1
-        c_closed = snap.crossing_prob >= 1
-        p = 1.0
-        for b, i in zip(bits[: len(g_var)], g_var, strict=True):
-            g_closed[i] = bool(b)
-            p *= snap.group_prob[i] if b else 1 - snap.group_prob[i]
-        for b, i in zip(bits[len(g_var) :], c_var, strict=True):
-            c_closed[i] = bool(b)
-            p *= snap.crossing_prob[i] if b else 1 - snap.crossing_prob[i]
-        member = snap.crossing_group >= 0
-        by_group = np.zeros(len(c_closed), dtype=bool)
-        by_group[member] = g_closed[snap.crossing_group[member]]
-        state = c_closed.astype(np.uint8) | (by_group.astype(np.uint8) << 1)
+    for p, state in snap.closures.states():
         r = solve_state(snap, ends, state, wait)
         n_states += 1
         total_p += p
@@ -572,7 +575,7 @@ def criticality_problems(network: Network, flows: Sequence[Flow], objective: str
             continue
         targets_of = {d: tuple(snap.nodes_of(d)) for _, d, _ in od}
         problem = CriticalityProblem(snap, tuple(od), tuple(sources), rows_of, targets_of, np.zeros(0))
-        dist, _, _ = snap.distances(list(sources), snap.edge_weights()[0])
+        dist = snap.least_distances(list(sources))
         out.append(replace(problem, base=problem.od_costs(dist)))
     return out
 
@@ -591,7 +594,7 @@ def case_damage(problem: CriticalityProblem, case_ids: Sequence[str]) -> np.ndar
             continue
         mask = np.zeros(len(snap.link_ids), dtype=bool)
         mask[snap.link_ids.index(rec_id)] = True
-        dist, _, _ = snap.distances(list(problem.sources), snap.edge_weights(closed_links=mask)[0])
+        dist = snap.least_distances(list(problem.sources), mask)
         after = problem.od_costs(dist)
         gone = routable & ~np.isfinite(after)
         moved = routable & np.isfinite(after) & (after > problem.base + 1e-6)

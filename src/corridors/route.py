@@ -6,6 +6,7 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from corridors import closures
 from corridors.data import SEA_LAYER
 
 if TYPE_CHECKING:
@@ -114,7 +115,6 @@ class Route:
     @property
     def p_open(self) -> float:
         """Probability that no crossing on the route is closed (each closure group once)."""
-        p = 1.0
         crossings: dict[str, float] = {}
         groups: dict[str, float] = {}
         for leg in self.leg_list:
@@ -122,9 +122,7 @@ class Route:
                 crossings[leg.crossing_id] = leg.closure_prob or 0.0
                 if leg.closure_group:
                     groups[leg.closure_group] = leg.group_closure_prob or 0.0
-        for q in [*crossings.values(), *groups.values()]:
-            p *= 1 - q
-        return p
+        return closures.p_open(crossings, groups)
 
     @property
     def crossings(self) -> list[str]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from corridors.closures import least_over_groups
 from corridors.costs import CostModel
 from corridors.errors import NoRouteError
 
@@ -203,28 +204,43 @@ def find_routes(
     """
     from corridors.route import build_route
 
-    def solve(r: Restrictions) -> tuple[float, list[str]] | None:
+    def solve_plain(r: Restrictions) -> tuple[float, list[str]] | None:
         router = make_router(r) if make_router else Router(graph, model, objective, r)
         if via:
             return router.shortest_via(origin[2], via, destination[2])
         return router.shortest(origin[2], destination[2])
 
-    first = solve(restrictions)
+    closure_groups = _closure_groups(network) if objective == "reliability" else None
+
+    def solve_in(r: Restrictions) -> tuple[float, list[str], Restrictions] | None:
+        """Solve; returns the restrictions the path was found under (with banned groups)."""
+        if not closure_groups:
+            found = solve_plain(r)
+            return None if found is None else (found[0], found[1], r)
+        probs, members = closure_groups
+        best = least_over_groups(lambda banned: solve_plain(replace(r, crossings=r.crossings | banned)), probs, members)
+        return None if best is None else (best[0], best[1], replace(r, crossings=r.crossings | best[2]))
+
+    def solve(r: Restrictions) -> tuple[float, list[str]] | None:
+        found = solve_in(r)
+        return None if found is None else (found[0], found[1])
+
+    first = solve_in(restrictions)
     if first is None:
         raise NoRouteError(_explain_no_route(solve, restrictions, origin, destination, bool(via)))
 
     found: list[tuple[float, list[str], Restrictions]] = []
     seen_crossings: set[tuple[str, ...]] = set()
     counter = itertools.count()
-    heap = [(first[0], next(counter), restrictions, first[1])]
+    heap = [(first[0], next(counter), restrictions, first[1], first[2])]
     tried = {restrictions.crossings}
     solves = 1
     while heap and len(found) < k:
-        w, _, r, path = heapq.heappop(heap)
-        seq = crossings_on(graph, Router(graph, model, objective, r), path)
+        w, _, r, path, used = heapq.heappop(heap)
+        seq = crossings_on(graph, Router(graph, model, objective, used), path)
         if seq not in seen_crossings:
             seen_crossings.add(seq)
-            found.append((w, path, r))
+            found.append((w, path, used))
         if len(found) >= k:
             break
         for c in dict.fromkeys(seq):
@@ -234,9 +250,9 @@ def find_routes(
             tried.add(banned)
             solves += 1
             r2 = replace(r, crossings=banned)
-            nxt = solve(r2)
+            nxt = solve_in(r2)
             if nxt is not None:
-                heapq.heappush(heap, (nxt[0], next(counter), r2, nxt[1]))
+                heapq.heappush(heap, (nxt[0], next(counter), r2, nxt[1], nxt[2]))
 
     routes = [
         build_route(
@@ -254,6 +270,18 @@ def find_routes(
     best = routes[0]
     best.alternatives = routes
     return best
+
+
+def _closure_groups(network: Network) -> tuple[dict[str, float], dict[str, list[str]]] | None:
+    """Closure probability and member crossings of each group that can close, or None."""
+    from corridors.closures import ClosureModel
+
+    model = ClosureModel.from_data(network.data)
+    probs = {g: p for g, p in model.group_probs().items() if p > 0}
+    if not probs:
+        return None
+    members = model.members()
+    return probs, {g: members[g] for g in probs}
 
 
 def _explain_no_route(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from corridors.costs import MOVEMENT_RATES, movement_cost
 from corridors.data import LAYERS, GeoData, load_geodata
 from corridors.errors import UsageError
 from corridors.geo import haversine_km
@@ -183,12 +184,15 @@ def _measures(base: DetailedGraph, costs: CostParams) -> _Measures:
     truck = np.zeros(len(km))
     per_t = np.zeros(len(km))
     if is_road.any():
-        table = _country_table(costs, base.countries, "road", "cost_usd_per_truck_km")
-        _need(table, country[is_road], base.countries, "road.cost_usd_per_truck_km")
+        # the rates of corridors.costs.movement_cost, looked up once per country
+        path = MOVEMENT_RATES["road"][1:]
+        table = _country_table(costs, base.countries, *path)
+        _need(table, country[is_road], base.countries, ".".join(path))
         truck[is_road] = table[country[is_road]] * km[is_road]
     if (~is_road).any():
-        table = _country_table(costs, base.countries, "rail", "tariff_usd_per_tkm")
-        _need(table, country[~is_road], base.countries, "rail.tariff_usd_per_tkm")
+        path = MOVEMENT_RATES["rail"][1:]
+        table = _country_table(costs, base.countries, *path)
+        _need(table, country[~is_road], base.countries, ".".join(path))
         per_t[~is_road] = table[country[~is_road]] * km[~is_road]
     return _Measures(country, road_class, speed, km, km / speed, truck, per_t, is_road)
 
@@ -315,10 +319,9 @@ def _connector(place: Mapping[str, Any], near: Mapping[str, Any], costs: CostPar
     }
     if road:
         attrs["time_h"] = km / costs.get("connector", "speed_kmh")
-        attrs["cost_usd_per_truck"] = costs.get("road", "cost_usd_per_truck_km", country) * km
     else:
         attrs["time_h"] = km / costs.get("rail", "speed_kmh", country)
-        attrs["cost_usd_per_t"] = costs.get("rail", "tariff_usd_per_tkm", country) * km
+    attrs |= movement_cost(costs, attrs["mode"], country, km)
     return attrs
 
 
