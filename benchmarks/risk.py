@@ -29,9 +29,9 @@ def naive(net, origin: str, destination: str, states: np.ndarray) -> np.ndarray:
         g.remove_edges_from(
             [(u, v, k) for u, v, k, a in g.edges(keys=True, data=True) if a.get("crossing_id") in closed]
         )
-        for n in net.layers_of(o):
+        for n in net.endpoint_nodes(o):  # a seaport starts on its quay
             g.add_edge("SOURCE", n, key="s", kind="virtual")
-        for n in net.layers_of(d):
+        for n in net.endpoint_nodes(d):
             g.add_edge(n, "SINK", key="t", kind="virtual")
 
         def weight(u, v, keyed):

@@ -8,6 +8,7 @@ same place. ``LAT,LON`` is recognised as a coordinate pair.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -19,6 +20,7 @@ from corridors.errors import UnknownPlaceError
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Fold a name for matching: strip accents, casefold, drop everything but letters and digits.
 
