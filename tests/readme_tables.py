@@ -2,6 +2,7 @@
 
 - README.md, between ``<!-- fidelity:begin -->`` and ``<!-- fidelity:end -->``: the table of
   ``python -m corridors fidelity --markdown`` (the tests check the README holds exactly that).
+- README.md, the quick start's example output of ``route Termez Karachi``.
 - tests/fidelity_passing.txt: the observations that pass now. ``test_fidelity_shipped`` fails
   when one of them stops passing, so run this after a change that makes more rows pass (and
   never to hide a regression: a row that fails after a change of the model is a finding).
@@ -31,6 +32,23 @@ def fidelity_markdown() -> str:
     return out.stdout.strip()
 
 
+EXAMPLE = re.compile(r"Example output \(`python -m corridors route Termez Karachi`\):\n\n```text\n(.*?)\n```", re.S)
+
+
+def example_output() -> str:
+    """What ``python -m corridors route Termez Karachi`` prints now."""
+    out = subprocess.run(
+        [sys.executable, "-m", "corridors", "route", "Termez", "Karachi"], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    return out.stdout.rstrip("\n")
+
+
+def readme_example(readme: str) -> str | None:
+    """The example output block of the README's quick start, or None."""
+    m = EXAMPLE.search(readme)
+    return m.group(1) if m else None
+
+
 def readme_block(readme: str) -> str | None:
     """The generated table currently in the README, or None if the markers are missing."""
     m = BLOCK.search(readme)
@@ -46,7 +64,12 @@ def main() -> None:
     text = path.read_text(encoding="utf-8")
     if readme_block(text) is None:
         raise SystemExit(f"README.md has no {BEGIN} ... {END} block")
-    path.write_text(BLOCK.sub(lambda _: f"{BEGIN}\n{table}\n{END}", text), encoding="utf-8")
+    text = BLOCK.sub(lambda _: f"{BEGIN}\n{table}\n{END}", text)
+    m = EXAMPLE.search(text)
+    if m is None:
+        raise SystemExit("README.md has no example output block")
+    text = text[: m.start(1)] + example_output() + text[m.end(1) :]
+    path.write_text(text, encoding="utf-8")
     doc = json.loads(
         subprocess.run(
             [sys.executable, "-m", "corridors", "fidelity", "--json"],

@@ -220,3 +220,11 @@ def test_readme_python_examples_run():
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["route"].crossings and namespace["rows"]
+
+
+def test_readme_example_output_is_current():
+    from readme_tables import example_output, readme_example
+
+    assert readme_example((REPO / "README.md").read_text(encoding="utf-8")) == example_output(), (
+        "README's example output is stale: run python tests/readme_tables.py"
+    )
