@@ -245,3 +245,23 @@ def test_least_path_links_lie_on_a_networkx_shortest_path(shipped_net):
     marked = {snap.link_ids[i] for i in np.flatnonzero(used)}
     assert len(marked) >= 3
     assert marked <= links_on
+
+
+def test_pickled_problems_carry_arrays_not_the_network(toy_net):
+    import pickle
+
+    problem = risk.prepare(toy_net, "Uzcity", "Pkport", wait=False)
+    blob = pickle.dumps(problem)
+    assert len(blob) < len(pickle.dumps(toy_net))  # the network alone is larger than the problem
+    copy = pickle.loads(blob)
+    assert copy.snapshot.network is None and problem.snapshot.network is toy_net
+    with pytest.raises(RuntimeError):
+        copy.snapshot.nodes_of("UZCITY")
+    [(size, stream)] = risk.chunk_streams(3, 500)
+    assert risk.run_chunk(copy, size, stream).counts == risk.run_chunk(problem, size, stream).counts
+    flows = [risk.Flow("Uzcity", "Pkport", "general", 1000.0), risk.Flow("Uzcity", "Afcity", "general", 10.0)]
+    ids = [c for _, c, _ in risk.criticality_cases(toy_net, True)]
+    for crit in risk.criticality_problems(toy_net, flows, "generalized"):
+        np.testing.assert_array_equal(
+            risk.case_damage(pickle.loads(pickle.dumps(crit)), ids), risk.case_damage(crit, ids)
+        )

@@ -63,7 +63,8 @@ class Snapshot:
 
         restrictions = restrictions or Restrictions()
         graph = network.graph
-        self.network = network
+        #: The network frozen (this process only: a pickled copy, as sent to a worker, has None).
+        self.network: Network | None = network
         self.model = model
         self.objective = objective
         self.nodes: list[str] = list(graph.nodes)
@@ -115,6 +116,10 @@ class Snapshot:
         self._gu = self.u[order][self._starts]
         self._gv = self.v[order][self._starts]
         self._group_of_pair = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(self._gu, self._gv, strict=True))}
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the arrays only: a worker solves on them and never needs the network."""
+        return {k: v for k, v in self.__dict__.items() if k != "network"} | {"network": None}
 
     # -- states -------------------------------------------------------------------------
     def edge_weights(
@@ -310,7 +315,12 @@ class Snapshot:
         )
 
     def nodes_of(self, place_id: str) -> list[int]:
-        """Snapshot indexes of the nodes a route from or to a place starts or ends on."""
+        """Snapshot indexes of the nodes a route from or to a place starts or ends on.
+
+        Needs the network: not on a pickled copy.
+        """
+        if self.network is None:
+            raise RuntimeError("a pickled snapshot carries no network: resolve places before sending it")
         return [self.index[n] for n in self.network.endpoint_nodes(place_id)]
 
     def p_open(self, crossings: tuple[str, ...]) -> float:

@@ -55,6 +55,8 @@ def endpoints(snapshot: Snapshot, origin: str, destination: str) -> Endpoints:
 
     """
     net = snapshot.network
+    if net is None:
+        raise RuntimeError("a pickled snapshot carries no network: resolve places before sending it")
     (_, o_name, o_nodes), (_, d_name, d_nodes) = net.resolve_endpoint(origin), net.resolve_endpoint(destination)
     return Endpoints(o_name, d_name, [snapshot.index[n] for n in o_nodes], [snapshot.index[n] for n in d_nodes])
 
