@@ -178,3 +178,90 @@ def test_reliability_objective_prefers_safer_crossings(toy_net):
     route = safe.route("Uzcity", "Pkport", objective="reliability")
     assert "X4" not in route.crossings
     assert route.totals["p_open"] == pytest.approx((1 - 0.01) * (1 - 0.05) * (1 - 0.1), abs=1e-6)
+
+
+def _all_flows(net, cargos=("general", "bulk")):
+    places = sorted(net.data.places)
+    return [
+        risk.Flow(net.data.places[o].name, net.data.places[d].name, cargo, 100.0 + i)
+        for i, (o, d) in enumerate(itertools.permutations(places, 2))
+        for cargo in cargos
+        if net.endpoint_nodes(o) and net.endpoint_nodes(d)
+    ]
+
+
+@pytest.mark.parametrize("objective", ["generalized", "cost", "time", "distance", "reliability"])
+def test_criticality_skip_matches_solving_every_case_on_the_toy(toy_net, objective):
+    # reliability with the closure group G exercises the group sets of objective_weights
+    flows = _all_flows(toy_net)
+    fast = risk.criticality(toy_net, flows, edges=True, objective=objective)
+    full = risk.criticality(toy_net, flows, edges=True, objective=objective, skip_untouched=False)
+    assert [r.to_dict() for r in fast] == [r.to_dict() for r in full]
+
+
+def test_criticality_skip_matches_solving_every_case_on_the_shipped_data(shipped_net):
+    from corridors.demand import default_od_path, load_flows
+
+    flows = load_flows(default_od_path(shipped_net.data.directory))
+    fast = risk.criticality(shipped_net, flows, edges=True)
+    full = risk.criticality(shipped_net, flows, edges=True, skip_untouched=False)
+    assert [r.to_dict() for r in fast] == [r.to_dict() for r in full]
+    # the skip is real: some cases are off every baseline path, and the used ones are solved
+    cases = {c for _, c, _ in risk.criticality_cases(shipped_net, True)}
+    for problem in risk.criticality_problems(shipped_net, flows, "generalized"):
+        snap = problem.snapshot
+        assert problem.used is not None
+        used = {snap.link_ids[i] for i in np.flatnonzero(problem.used)}
+        assert used & cases  # (transfer links are marked too, but are no cases)
+        assert (cases & set(snap.link_ids)) - used
+
+
+def test_least_path_links_lie_on_a_networkx_shortest_path(shipped_net):
+    # oracle: networkx on the same arrays; every marked link has a row on a least path
+    import networkx as nx
+
+    from corridors.places import PlaceIndex
+
+    snap = Snapshot(shipped_net, shipped_net.cost_model("general"), "generalized")
+    places = PlaceIndex(shipped_net.data)
+    src = snap.nodes_of(places.place("Termez").id)
+    tgt = snap.nodes_of(places.place("Karachi").id)
+    used = snap.least_path_links(src, [(list(range(len(src))), tgt)])
+    g = nx.DiGraph()
+    for a, b, w in zip(snap.u.tolist(), snap.v.tolist(), snap.weight.tolist(), strict=True):
+        if not g.has_edge(a, b) or g[a][b]["weight"] > w:
+            g.add_edge(a, b, weight=w)
+    g.add_edges_from([("S", s) for s in src] + [(t, "T") for t in tgt], weight=0.0)
+    to = nx.single_source_dijkstra_path_length(g, "S", weight="weight")
+    back = nx.single_source_dijkstra_path_length(g.reverse(), "T", weight="weight")
+    best = to["T"]
+    links_on = {
+        snap.link_ids[snap.link[r]]
+        for r in range(len(snap.u))
+        if int(snap.u[r]) in to
+        and int(snap.v[r]) in back
+        and to[int(snap.u[r])] + snap.weight[r] + back[int(snap.v[r])] == pytest.approx(best, rel=1e-12)
+    }
+    marked = {snap.link_ids[i] for i in np.flatnonzero(used)}
+    assert len(marked) >= 3
+    assert marked <= links_on
+
+
+def test_pickled_problems_carry_arrays_not_the_network(toy_net):
+    import pickle
+
+    problem = risk.prepare(toy_net, "Uzcity", "Pkport", wait=False)
+    blob = pickle.dumps(problem)
+    assert len(blob) < len(pickle.dumps(toy_net))  # the network alone is larger than the problem
+    copy = pickle.loads(blob)
+    assert copy.snapshot.network is None and problem.snapshot.network is toy_net
+    with pytest.raises(RuntimeError):
+        copy.snapshot.nodes_of("UZCITY")
+    [(size, stream)] = risk.chunk_streams(3, 500)
+    assert risk.run_chunk(copy, size, stream).counts == risk.run_chunk(problem, size, stream).counts
+    flows = [risk.Flow("Uzcity", "Pkport", "general", 1000.0), risk.Flow("Uzcity", "Afcity", "general", 10.0)]
+    ids = [c for _, c, _ in risk.criticality_cases(toy_net, True)]
+    for crit in risk.criticality_problems(toy_net, flows, "generalized"):
+        np.testing.assert_array_equal(
+            risk.case_damage(pickle.loads(pickle.dumps(crit)), ids), risk.case_damage(crit, ids)
+        )

@@ -7,6 +7,7 @@ collapses parallel edges to the cheapest, and calls ``scipy.sparse.csgraph.dijks
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -62,7 +63,8 @@ class Snapshot:
 
         restrictions = restrictions or Restrictions()
         graph = network.graph
-        self.network = network
+        #: The network frozen (this process only: a pickled copy, as sent to a worker, has None).
+        self.network: Network | None = network
         self.model = model
         self.objective = objective
         self.nodes: list[str] = list(graph.nodes)
@@ -115,6 +117,10 @@ class Snapshot:
         self._gv = self.v[order][self._starts]
         self._group_of_pair = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(self._gu, self._gv, strict=True))}
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the arrays only: a worker solves on them and never needs the network."""
+        return {k: v for k, v in self.__dict__.items() if k != "network"} | {"network": None}
+
     # -- states -------------------------------------------------------------------------
     def edge_weights(
         self, closed: np.ndarray | None = None, wait_h: np.ndarray | None = None, closed_links: np.ndarray | None = None
@@ -163,27 +169,86 @@ class Snapshot:
         dist = dijkstra(matrix, directed=True, indices=sources)
         return np.atleast_2d(dist), best_rows, matrix
 
-    def least_distances(self, sources: list[int], closed_links: np.ndarray | None = None) -> np.ndarray:
-        """Least objective from each source (rows) to every node, with ``closed_links`` removed.
+    def objective_weights(self, closed_links: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, float]]:
+        """The row weights whose elementwise least (plus a charge) is the objective.
 
-        Under ``reliability`` each closure group is charged once: the elementwise least over
-        the group sets of :func:`corridors.closures.group_subsets`.
+        One ``(weights, 0.0)`` pair, except under ``reliability`` with closure groups: one pair
+        per group set of :func:`corridors.closures.group_subsets` (the links of the groups
+        left out removed, and the set's charge), so that each group is charged once.
+
+        Parameters
+        ----------
+        closed_links
+            Boolean per link (``link_ids`` order): edges or crossings removed outright.
+
+        Yields
+        ------
+        tuple of (row weights, charge added to every distance)
+
         """
         if self.objective != "reliability" or not self.group_ids:
-            return self.distances(sources, self.edge_weights(closed_links=closed_links)[0])[0]
+            yield self.edge_weights(closed_links=closed_links)[0], 0.0
+            return
         from corridors.closures import group_subsets
 
         lidx = {k: i for i, k in enumerate(self.link_ids)}
         members = self.closures.members()
-        best: np.ndarray | None = None
         for allowed, charge in group_subsets(self.closures.group_probs()):
             links = np.zeros(len(self.link_ids), dtype=bool) if closed_links is None else closed_links.copy()
             banned = [lidx[c] for g, cs in members.items() if g not in allowed for c in cs if c in lidx]
             links[banned] = True
-            dist = self.distances(sources, self.edge_weights(closed_links=links)[0])[0] + charge
+            yield self.edge_weights(closed_links=links)[0], charge
+
+    def least_distances(self, sources: list[int], closed_links: np.ndarray | None = None) -> np.ndarray:
+        """Least objective from each source (rows) to every node, with ``closed_links`` removed.
+
+        Under ``reliability`` each closure group is charged once: the elementwise least over
+        the weight sets of :meth:`objective_weights`.
+        """
+        best: np.ndarray | None = None
+        for w, charge in self.objective_weights(closed_links):
+            dist = self.distances(sources, w)[0] + charge
             best = dist if best is None else np.minimum(best, dist)
         assert best is not None
         return best
+
+    def least_path_links(self, sources: list[int], pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> np.ndarray:
+        """Links on one least path of each pair, under every weight set of :meth:`objective_weights`.
+
+        Closing a link that is on none of them leaves :meth:`least_distances` of every pair
+        unchanged: each weight set keeps its least path, and the objective is their least.
+
+        Parameters
+        ----------
+        sources
+            Source nodes, as passed to :meth:`least_distances`.
+        pairs
+            Per pair: positions in ``sources`` it may start from, and nodes it may end on.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean per link (``link_ids`` order).
+
+        """
+        used = np.zeros(len(self.link_ids), dtype=bool)
+        for w, _ in self.objective_weights():
+            matrix, best_rows = self._collapse(w)
+            dist, pred = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True)
+            dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+            for rows, targets in pairs:
+                if not len(rows) or not len(targets):
+                    continue
+                sub = dist[np.ix_(rows, targets)]
+                if not np.isfinite(sub).any():
+                    continue
+                i, j = np.unravel_index(int(np.argmin(sub)), sub.shape)
+                r, node = rows[i], int(targets[j])
+                while pred[r, node] >= 0:
+                    prev = int(pred[r, node])
+                    used[self.link[best_rows[self._group_of_pair[(prev, node)]]]] = True
+                    node = prev
+        return used
 
     def solve(
         self,
@@ -250,7 +315,12 @@ class Snapshot:
         )
 
     def nodes_of(self, place_id: str) -> list[int]:
-        """Snapshot indexes of the nodes a route from or to a place starts or ends on."""
+        """Snapshot indexes of the nodes a route from or to a place starts or ends on.
+
+        Needs the network: not on a pickled copy.
+        """
+        if self.network is None:
+            raise RuntimeError("a pickled snapshot carries no network: resolve places before sending it")
         return [self.index[n] for n in self.network.endpoint_nodes(place_id)]
 
     def p_open(self, crossings: tuple[str, ...]) -> float:

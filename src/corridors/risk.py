@@ -55,6 +55,8 @@ def endpoints(snapshot: Snapshot, origin: str, destination: str) -> Endpoints:
 
     """
     net = snapshot.network
+    if net is None:
+        raise RuntimeError("a pickled snapshot carries no network: resolve places before sending it")
     (_, o_name, o_nodes), (_, d_name, d_nodes) = net.resolve_endpoint(origin), net.resolve_endpoint(destination)
     return Endpoints(o_name, d_name, [snapshot.index[n] for n in o_nodes], [snapshot.index[n] for n in d_nodes])
 
@@ -513,7 +515,12 @@ CASES_PER_CHUNK = 8
 
 @dataclass(frozen=True)
 class CriticalityProblem:
-    """One cargo's share of a criticality sweep: the snapshot, its flows and baseline costs."""
+    """One cargo's share of a criticality sweep: the snapshot, its flows and baseline costs.
+
+    ``used`` marks the links (``snapshot.link_ids`` order) on a baseline path of some flow
+    (:meth:`corridors.fastpath.Snapshot.least_path_links`); closing any other link changes no
+    flow's cost, so such a case is known without solving. None solves every case.
+    """
 
     snapshot: Snapshot
     flows: tuple[tuple[str, str, float], ...]
@@ -521,6 +528,7 @@ class CriticalityProblem:
     rows_of: dict[str, tuple[int, ...]]
     targets_of: dict[str, tuple[int, ...]]
     base: np.ndarray
+    used: np.ndarray | None = None
 
     def od_costs(self, dist: np.ndarray) -> np.ndarray:
         """Least cost of every flow, from a source-by-node distance matrix."""
@@ -539,8 +547,13 @@ def criticality_cases(network: Network, edges: bool) -> list[tuple[str, str, str
     return cases
 
 
-def criticality_problems(network: Network, flows: Sequence[Flow], objective: str) -> list[CriticalityProblem]:
+def criticality_problems(
+    network: Network, flows: Sequence[Flow], objective: str, *, skip_untouched: bool = True
+) -> list[CriticalityProblem]:
     """Freeze the network once per cargo profile and solve the baseline of its flows.
+
+    With ``skip_untouched`` the links on the baseline paths are marked too (see
+    :class:`CriticalityProblem`), so that cases off every baseline path are not solved.
 
     Raises
     ------
@@ -576,7 +589,10 @@ def criticality_problems(network: Network, flows: Sequence[Flow], objective: str
         targets_of = {d: tuple(snap.nodes_of(d)) for _, d, _ in od}
         problem = CriticalityProblem(snap, tuple(od), tuple(sources), rows_of, targets_of, np.zeros(0))
         dist = snap.least_distances(list(sources))
-        out.append(replace(problem, base=problem.od_costs(dist)))
+        used = None
+        if skip_untouched:
+            used = snap.least_path_links(list(sources), [(rows_of[o], targets_of[d]) for o, d, _ in od])
+        out.append(replace(problem, base=problem.od_costs(dist), used=used))
     return out
 
 
@@ -589,11 +605,13 @@ def case_damage(problem: CriticalityProblem, case_ids: Sequence[str]) -> np.ndar
     tonnes = np.array([t for _, _, t in problem.flows])
     routable = np.isfinite(problem.base)
     out = np.zeros((len(case_ids), 4))
+    lidx = {k: i for i, k in enumerate(snap.link_ids)}
     for i, rec_id in enumerate(case_ids):
-        if rec_id not in snap.link_ids:
-            continue
+        link = lidx.get(rec_id)
+        if link is None or (problem.used is not None and not problem.used[link]):
+            continue  # on no baseline path: every flow keeps its baseline cost
         mask = np.zeros(len(snap.link_ids), dtype=bool)
-        mask[snap.link_ids.index(rec_id)] = True
+        mask[link] = True
         dist = snap.least_distances(list(problem.sources), mask)
         after = problem.od_costs(dist)
         gone = routable & ~np.isfinite(after)
@@ -615,6 +633,7 @@ def criticality(
     objective: str = "generalized",
     progress: Callable[[int], None] | None = None,
     client: Any = None,
+    skip_untouched: bool = True,
 ) -> list[CriticalityRow]:
     """Close each crossing (and with ``edges`` each edge) alone and measure the damage.
 
@@ -635,6 +654,9 @@ def criticality(
         Called with the number of cases done (per cargo profile).
     client
         A ``dask.distributed.Client`` to spread the cases over; None runs in this process.
+    skip_untouched
+        Leave unsolved the cases whose closed link is on no baseline path of any flow (their
+        answer is the baseline); False solves every case (same rows, the check of the skip).
 
     Returns
     -------
@@ -644,7 +666,7 @@ def criticality(
 
     """
     cases = criticality_cases(network, edges)
-    problems = criticality_problems(network, flows, objective)
+    problems = criticality_problems(network, flows, objective, skip_untouched=skip_untouched)
     groups = [list(range(i, min(i + CASES_PER_CHUNK, len(cases)))) for i in range(0, len(cases), CASES_PER_CHUNK)]
     chunks = [([cases[i][1] for i in g],) for g in groups]
     parts: list[np.ndarray] = []
