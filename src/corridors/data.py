@@ -606,8 +606,15 @@ def csv_rows(text: str, name: str, columns: Iterable[str]) -> Iterator[tuple[int
         yield line, values
 
 
-def _read_rows(directory: Path, name: str, columns: tuple[str, ...], problems: list[Problem]) -> Iterator[_RowReader]:
-    """Yield a reader per data row of a CSV file; report unreadable files and rows."""
+def _read_rows(
+    directory: Path, name: str, columns: tuple[str, ...], problems: list[Problem], optional: bool = False
+) -> Iterator[_RowReader]:
+    """Yield a reader per data row of a CSV file; report unreadable files and rows.
+
+    An ``optional`` file that does not exist yields nothing and is no problem.
+    """
+    if optional and not (directory / name).exists():
+        return
     try:
         text = read_text_file(directory / name, name)
         for line, values in csv_rows(text, name, columns):
@@ -804,10 +811,8 @@ def parse_terminals(directory: Path, problems: list[Problem]) -> list[Terminal]:
 
 def parse_map_layers(directory: Path, problems: list[Problem]) -> list[MapLayer]:
     """Parse the optional ``map_layers.csv``; field problems are appended to ``problems``."""
-    if not (directory / MAP_LAYERS_FILE).exists():
-        return []
     out = []
-    for r in _read_rows(directory, MAP_LAYERS_FILE, MAP_LAYER_COLUMNS, problems):
+    for r in _read_rows(directory, MAP_LAYERS_FILE, MAP_LAYER_COLUMNS, problems, optional=True):
         via = _parse_via(r)
         if len(via) < 2:
             r.problem("via needs at least two points")
@@ -838,10 +843,8 @@ def _date(r: _RowReader) -> str:
 
 def parse_ports(directory: Path, problems: list[Problem]) -> list[Port]:
     """Parse the optional ``ports.csv``; field problems are appended to ``problems``."""
-    if not (directory / PORTS_FILE).exists():
-        return []
     out = []
-    for r in _read_rows(directory, PORTS_FILE, PORT_COLUMNS, problems):
+    for r in _read_rows(directory, PORTS_FILE, PORT_COLUMNS, problems, optional=True):
         out.append(
             Port(
                 place=r.text("place"),
@@ -856,10 +859,8 @@ def parse_ports(directory: Path, problems: list[Problem]) -> list[Port]:
 
 def parse_observed_volumes(directory: Path, problems: list[Problem]) -> list[ObservedVolume]:
     """Parse the optional ``observed_volumes.csv``; field problems are appended to ``problems``."""
-    if not (directory / OBSERVED_VOLUMES_FILE).exists():
-        return []
     out = []
-    for r in _read_rows(directory, OBSERVED_VOLUMES_FILE, OBSERVED_VOLUME_COLUMNS, problems):
+    for r in _read_rows(directory, OBSERVED_VOLUMES_FILE, OBSERVED_VOLUME_COLUMNS, problems, optional=True):
         counts = {
             c: r.number(c, required=False, high=1e6) for c in ("trucks_per_day", "wagons_per_day", "tonnes_per_day")
         }
@@ -885,10 +886,8 @@ def parse_observations(directory: Path, problems: list[Problem]) -> list[Observa
     Place names, crossing ids and scenario names are checked against the other files by
     :func:`corridors.validate.integrity_problems`.
     """
-    if not (directory / OBSERVATIONS_FILE).exists():
-        return []
     out = []
-    for r in _read_rows(directory, OBSERVATIONS_FILE, OBSERVATION_COLUMNS, problems):
+    for r in _read_rows(directory, OBSERVATIONS_FILE, OBSERVATION_COLUMNS, problems, optional=True):
         metric = r.choice("metric", OBSERVATION_METRICS)
         observed = r.text("observed")
         tolerance = r.number("tolerance", required=metric in NUMERIC_METRICS, high=10.0)

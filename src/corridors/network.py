@@ -151,24 +151,8 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         a, b = node_id(t.place, t.from_layer), node_id(t.place, t.to_layer)
         if a not in graph or b not in graph:
             continue  # the place does not (yet) serve both layers
-        p = places[t.place]
-        key = f"{t.place}:{t.from_layer}->{t.to_layer}"
-        _add_pair(
-            graph,
-            a,
-            b,
-            key,
-            [(p.lon, p.lat)],
-            id=key,
-            kind="transfer",
-            mode="transfer",
-            layer=f"{t.from_layer}<->{t.to_layer}",
-            transfer_kind=t.kind,
-            distance_km=0.0,
-            time_h=t.time_h,
-            cost_usd_per_t=t.cost_usd_per_t,
-            cargo=t.cargo,
-            country=p.country,
+        _add_transfer(
+            graph, places[t.place], a, b, (t.from_layer, t.to_layer), t.kind, t.time_h, t.cost_usd_per_t, t.cargo
         )
 
     for port in data.ports.values():
@@ -178,24 +162,8 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
             continue
         quay = _ensure_node(graph, p, SEA_LAYER)
         for n in land:
-            layer = graph.nodes[n]["layer"]
-            key = f"{p.id}:{SEA_LAYER}->{layer}"
-            _add_pair(
-                graph,
-                quay,
-                n,
-                key,
-                [(p.lon, p.lat)],
-                id=key,
-                kind="transfer",
-                mode="transfer",
-                layer=f"{SEA_LAYER}<->{layer}",
-                transfer_kind="port",
-                distance_km=0.0,
-                time_h=port.dwell_h,
-                cost_usd_per_t=port.handling_usd_per_t,
-                country=p.country,
-            )
+            layers = (SEA_LAYER, graph.nodes[n]["layer"])
+            _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t)
     return graph
 
 
@@ -212,6 +180,27 @@ def _closures(before: GeoData, after: GeoData) -> list[str]:
             out += [f"{cid}:{m}" for m in old.modes if m not in c.modes]
     out += [eid for eid, e in after.edges.items() if e.status == "closed" and before.edges[eid].status != "closed"]
     return out
+
+
+def _add_transfer(
+    graph: nx.MultiDiGraph,
+    place: Place,
+    a: str,
+    b: str,
+    layers: tuple[str, str],
+    kind: str,
+    time_h: float,
+    cost_usd_per_t: float,
+    cargo: tuple[str, ...] | None = None,
+) -> None:
+    """Join two layers of one place both ways (a terminal's transfer or a port's quay)."""
+    key = f"{place.id}:{layers[0]}->{layers[1]}"
+    extra = {"cargo": cargo} if cargo is not None else {}
+    _add_pair(
+        graph, a, b, key, [(place.lon, place.lat)], id=key, kind="transfer", mode="transfer",
+        layer=f"{layers[0]}<->{layers[1]}", transfer_kind=kind, distance_km=0.0, time_h=time_h,
+        cost_usd_per_t=cost_usd_per_t, country=place.country, **extra,
+    )  # fmt: skip
 
 
 def _is_built(status: str, project: str, opened: set[str]) -> bool:
