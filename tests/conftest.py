@@ -228,3 +228,18 @@ def shipped_net():
     from corridors.network import load_network
 
     return load_network(REPO / "geodata")
+
+
+_SESSION_START = __import__("time").time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """List the map screenshots this run took, so a reader can open them (tests/screenshots/)."""
+    import os
+
+    folder = Path(os.environ.get("CORRIDORS_SCREENSHOTS", REPO / "tests" / "screenshots"))
+    shots = sorted(p for p in folder.glob("*.png") if p.stat().st_mtime >= _SESSION_START) if folder.is_dir() else []
+    if shots:
+        terminalreporter.write_sep("-", f"{len(shots)} map screenshots in {folder}")
+        for p in shots:
+            terminalreporter.write_line(f"  {p.name}")
