@@ -38,7 +38,11 @@ EXAMPLE = re.compile(r"Example output \(`python -m corridors route Termez Karach
 def example_output() -> str:
     """What ``python -m corridors route Termez Karachi`` prints now."""
     out = subprocess.run(
-        [sys.executable, "-m", "corridors", "route", "Termez", "Karachi"], capture_output=True, text=True, cwd=REPO, check=True
+        [sys.executable, "-m", "corridors", "route", "Termez", "Karachi"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
     )
     return out.stdout.rstrip("\n")
 

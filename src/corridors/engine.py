@@ -77,8 +77,9 @@ class PathEngine:
     """Rows of a graph, priced, masked and collapsed; subclasses search them.
 
     Subclasses set ``nodes``, ``index`` and the row arrays ``u``, ``v`` (node indexes),
-    ``need`` (mode bits) and ``order`` (rows sorted by node pair, each pair's rows in key
-    order), fill ``_link_rows`` (rows of each link that avoiding can remove), and call
+    ``need`` (mode bits) and ``order`` (rows sorted by node pair, the pairs of each node
+    contiguous, each pair's rows in tie-break order: key order on a graph, row order in a
+    table), fill ``_link_rows`` (rows of each link that avoiding can remove), and call
     :meth:`_group`.
     """
 
