@@ -183,7 +183,8 @@ class GraphEngine(PathEngine):
         self.index = {n: i for i, n in enumerate(self.nodes)}
         index = self.index
         rows = list(graph.edges(keys=True, data=True))  # pairs in adjacency order, as networkx relaxes them
-        self._rows = rows
+        #: ``(u, v, key, attrs)`` of every row.
+        self.rows = rows
         self.u = np.array([index[a] for a, _, _, _ in rows], dtype=np.int64)
         self.v = np.array([index[b] for _, b, _, _ in rows], dtype=np.int64)
         self.need = np.array([edge_needs(d) for *_, d in rows], dtype=np.uint8)
@@ -196,11 +197,11 @@ class GraphEngine(PathEngine):
         self._adj: list[int] = self.indices.tolist()
 
     def _price(self, model: CostModel, objective: str) -> np.ndarray:
-        return np.array([price(model, objective, d) for *_, d in self._rows], dtype=float)
+        return np.array([price(model, objective, d) for *_, d in self.rows], dtype=float)
 
     def key_of(self, row: int) -> Hashable:
         """The graph key of one row."""
-        return self._rows[row][2]
+        return self.rows[row][2]
 
     def search(self, w: np.ndarray, pair_w: np.ndarray, sources: list[int]) -> tuple[list[float], list[int]]:
         """Dijkstra from ``sources``: networkx's heap entries and relaxation order, so its tie-breaks."""
