@@ -3,11 +3,22 @@
 The weights here are written out from the documented formulas (README, "Cost model"), not
 taken from corridors.costs, and the path search is networkx's own on a collapsed DiGraph with
 a super-source and super-sink.
+
+:class:`Router` is the path search the package used before :mod:`corridors.engine`: networkx's
+Dijkstra over a weight function of the multigraph, kept here only as the oracle the engine is
+tested against (same pricing rule, independent search).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import networkx as nx
+
+from corridors.costs import CostModel
+from corridors.engine import shortest_via
+from corridors.routing import Restrictions
 
 
 def edge_weight(d: dict, profile: dict, wagon_t: float, objective: str) -> float:
@@ -62,3 +73,48 @@ OBJECTIVE_TOTAL = {
     "time": "time_h",
     "distance": "distance_km",
 }
+
+
+class Router:
+    """networkx's Dijkstra on ``graph`` for one cost model, objective and set of restrictions."""
+
+    def __init__(self, graph: nx.MultiDiGraph, model: CostModel, objective: str, restrictions: Restrictions) -> None:
+        self.graph = graph
+        self.model = model
+        self.objective = objective
+        self.restrictions = restrictions
+
+    def edge_weight(self, attrs: Mapping[str, Any]) -> float | None:
+        """Weight of one edge, or None when it may not be used."""
+        if not self.restrictions.allows(attrs) or not self.model.handles(attrs):
+            return None
+        return self.model.weight(attrs, self.objective)
+
+    def _weight(self, u: str, v: str, keyed: Mapping[str, Mapping[str, Any]]) -> float | None:
+        if v in self.restrictions.nodes:
+            return None
+        weights = [w for w in map(self.edge_weight, keyed.values()) if w is not None]
+        return min(weights) if weights else None
+
+    def best_key(self, u: str, v: str) -> str:
+        """Key of the cheapest usable parallel edge from ``u`` to ``v``."""
+        options = [(w, k) for k, d in self.graph[u][v].items() if (w := self.edge_weight(d)) is not None]
+        return min(options)[1]
+
+    def shortest(self, sources: Sequence[str], targets: Sequence[str]) -> tuple[float, list[str]] | None:
+        """Cheapest (weight, node path) from any source to any target by networkx, or None."""
+        sources = [s for s in sources if s not in self.restrictions.nodes]
+        if not sources:
+            return None
+        dist, paths = nx.multi_source_dijkstra(self.graph, sources, weight=self._weight)
+        reached = [(dist[t], i, t) for i, t in enumerate(targets) if t in dist]
+        if not reached:
+            return None
+        w, _, t = min(reached)
+        return w, paths[t]
+
+    def shortest_via(
+        self, sources: Sequence[str], vias: Sequence[Sequence[str]], targets: Sequence[str]
+    ) -> tuple[float, list[str]] | None:
+        """Cheapest path from sources through one node of each via group, in order, to targets."""
+        return shortest_via(self.shortest, sources, vias, targets)

@@ -14,6 +14,7 @@ n18 lies ~24 km short of PKPORT, so PKPORT:road cannot snap within 5 km.
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -23,6 +24,8 @@ import numpy as np
 import osmium
 import osmnx as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import write_toy_geodata
 from corridors import osm
@@ -31,7 +34,8 @@ from corridors.errors import DataError, UsageError
 from corridors.fastpath import Snapshot
 from corridors.network import load_network
 from corridors.routing import find_routes
-from oracle import OBJECTIVE_TOTAL, oracle_cost
+from oracle import OBJECTIVE_TOTAL, Router, oracle_cost
+from test_engine import draw_request
 
 NODES = {
     1: (38.0, 67.0), 2: (37.65, 67.2), 3: (37.3, 67.4), 4: (37.27, 67.4), 5: (37.23, 67.4), 6: (37.2, 67.4),
@@ -502,3 +506,23 @@ def test_cli_build_and_route_on_the_detailed_network(toy, tmp_path):
     bad.write_text("this is not osm", encoding="utf-8")
     broken = cli("build", "--osm", str(bad), "--name", "bad")
     assert broken.returncode in (2, 5) and len(broken.stderr.strip().splitlines()) == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_edge_table_engine_equals_networkx(net, data):
+    """The CSR engine on the OSM graph: networkx's least weight for random requests and restrictions."""
+    model, objective, r, sources, targets, via = draw_request(data, net)
+    solver = net.edge_table().solver(model, objective, r)
+    oracle = Router(net.graph, model, objective, r)
+    got, want = solver.shortest(sources, targets), oracle.shortest(sources, targets)
+    assert (got is None) == (want is None)
+    if got is not None:
+        assert got[0] == pytest.approx(want[0], rel=1e-9, abs=1e-12)
+        total = sum(oracle.edge_weight(net.graph[u][v][solver.best_key(u, v)]) for u, v in itertools.pairwise(got[1]))
+        assert total == pytest.approx(got[0], rel=1e-9, abs=1e-12)
+    if via:
+        got_via, want_via = solver.shortest_via(sources, via, targets), oracle.shortest_via(sources, via, targets)
+        assert (got_via is None) == (want_via is None)
+        if got_via is not None:
+            assert got_via[0] == pytest.approx(want_via[0], rel=1e-9, abs=1e-12)

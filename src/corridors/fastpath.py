@@ -16,6 +16,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridors.closures import ClosureModel, least_over_groups
+from corridors.engine import GraphEngine
 
 if TYPE_CHECKING:
     from corridors.costs import CostModel
@@ -79,13 +80,16 @@ class Snapshot:
         self.group_prob = self.closures.group_prob
         self.group_days = self.closures.group_days
 
-        u, v, w, cost, time, dist, crossing, links = [], [], [], [], [], [], [], []
-        for a, b, d in graph.edges(data=True):
-            if b in restrictions.nodes or not restrictions.allows(d) or not model.handles(d):
+        # the rows the path engine allows, priced by it (one pricing and restriction rule)
+        engine = GraphEngine(graph)
+        priced = engine.weights(model, objective, restrictions)
+        keep = np.isfinite(priced)
+        u, v, cost, time, dist, crossing, links = [], [], [], [], [], [], []
+        for (a, b, _, d), ok in zip(engine.rows, keep.tolist(), strict=True):
+            if not ok:
                 continue
             u.append(self.index[a])
             v.append(self.index[b])
-            w.append(model.weight(d, objective))
             cost.append(model.cost_per_t(d))
             time.append(d["time_h"])
             dist.append(d["distance_km"])
@@ -93,7 +97,7 @@ class Snapshot:
             links.append(d["crossing_id"] if d["kind"] == "crossing" else d["id"])
         self.u = np.array(u, dtype=np.int64)
         self.v = np.array(v, dtype=np.int64)
-        self.weight = np.array(w, dtype=float) + EPSILON
+        self.weight = priced[keep] + EPSILON
         self.cost = np.array(cost, dtype=float)
         self.time = np.array(time, dtype=float)
         self.dist = np.array(dist, dtype=float)

@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
 
+    from corridors.engine import Solver
     from corridors.network import Network
-    from corridors.routing import Endpoint, Router
+    from corridors.routing import Endpoint
 
 #: Version of the JSON output schema (README, "JSON output").
 SCHEMA_VERSION = 1
@@ -263,7 +264,7 @@ def build_route(
     *,
     network: Network,
     graph: nx.MultiDiGraph,
-    router: Router,
+    router: Solver,
     path: list[str],
     origin: Endpoint,
     destination: Endpoint,
@@ -279,7 +280,7 @@ def build_route(
     graph
         The graph the path was found on.
     router
-        The router that found it (its cost model and restrictions pick each parallel edge).
+        The solver that found it (its cost model and restrictions pick each parallel edge).
     path
         Graph nodes from origin to destination.
     origin, destination

@@ -3,24 +3,26 @@
 A route starts on any layer of its origin and ends on any layer of its destination (cargo at
 a terminal may leave by road or by rail). Waypoints are chained layer by layer. Alternatives
 are the K best corridors that differ in the border crossings they use: a best-first search
-over sets of banned crossings, each set solved once.
+over sets of banned crossings, each set solved once. Every shortest path is solved by the
+one path engine, :mod:`corridors.engine`.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from corridors.closures import least_over_groups
 from corridors.costs import CostModel
+from corridors.engine import GraphEngine, PathEngine, Solver, edge_link, edge_needs, mode_bits
 from corridors.errors import NoRouteError
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from corridors.network import Network
     from corridors.route import Route
 
@@ -62,114 +64,18 @@ class Restrictions:
         return replace(self, places=self.places | {rec_id}, nodes=self.nodes | set(network.nodes_of(rec_id)))
 
     def allows(self, attrs: Mapping[str, Any]) -> bool:
-        """Whether an edge with these attributes may be used."""
-        kind = attrs["kind"]
-        if kind == "transfer":
-            needed = {"transload": {"road", "rail"}, "port": set()}.get(attrs["transfer_kind"], {"rail"})
-            if not needed <= self.modes:
-                return False
-        elif attrs["mode"] not in self.modes:
+        """Whether an edge with these attributes may be used (the rule :mod:`corridors.engine` masks rows by)."""
+        if edge_needs(attrs) & ~mode_bits(self.modes):
             return False
-        if kind == "crossing":
-            return attrs["crossing_id"] not in self.crossings
-        return attrs["id"] not in self.edges
+        kind, ident = edge_link(attrs)
+        return ident not in (self.crossings if kind == "crossing" else self.edges)
 
 
-class Router:
-    """Shortest paths for one cost model, objective and set of restrictions.
-
-    Parameters
-    ----------
-    graph
-        The corridor graph.
-    model
-        Prices edges for the cargo.
-    objective
-        What to minimise (see :data:`corridors.costs.OBJECTIVES`).
-    restrictions
-        What the route may not use.
-
-    """
-
-    def __init__(self, graph: nx.MultiDiGraph, model: CostModel, objective: str, restrictions: Restrictions) -> None:
-        self.graph = graph
-        self.model = model
-        self.objective = objective
-        self.restrictions = restrictions
-
-    def edge_weight(self, attrs: Mapping[str, Any]) -> float | None:
-        """Weight of one edge, or None when it may not be used."""
-        if not self.restrictions.allows(attrs) or not self.model.handles(attrs):
-            return None
-        return self.model.weight(attrs, self.objective)
-
-    def _weight(self, u: str, v: str, keyed: Mapping[str, Mapping[str, Any]]) -> float | None:
-        if v in self.restrictions.nodes:
-            return None
-        weights = [w for w in map(self.edge_weight, keyed.values()) if w is not None]
-        return min(weights) if weights else None
-
-    def best_key(self, u: str, v: str) -> str:
-        """Key of the cheapest usable parallel edge from ``u`` to ``v``."""
-        options = [(w, k) for k, d in self.graph[u][v].items() if (w := self.edge_weight(d)) is not None]
-        return min(options)[1]
-
-    def shortest(self, sources: Sequence[str], targets: Sequence[str]) -> tuple[float, list[str]] | None:
-        """Cheapest path from any source to any target, or None.
-
-        Parameters
-        ----------
-        sources, targets
-            Graph nodes.
-
-        Returns
-        -------
-        tuple of (weight, node path) or None
-
-        """
-        sources = [s for s in sources if s not in self.restrictions.nodes]
-        if not sources:
-            return None
-        dist, paths = nx.multi_source_dijkstra(self.graph, sources, weight=self._weight)
-        reached = [(dist[t], i, t) for i, t in enumerate(targets) if t in dist]
-        if not reached:
-            return None
-        w, _, t = min(reached)
-        return w, paths[t]
-
-    def shortest_via(
-        self, sources: Sequence[str], vias: Sequence[Sequence[str]], targets: Sequence[str]
-    ) -> tuple[float, list[str]] | None:
-        """Cheapest path from sources through one node of each via group, in order, to targets."""
-        # frontier: node -> (weight so far, path so far)
-        frontier: dict[str, tuple[float, list[str]]] = {}
-        for group in [*vias, targets]:
-            nxt: dict[str, tuple[float, list[str]]] = {}
-            starts = [(0.0, [s]) for s in sources] if not frontier else None
-            for node in group:
-                best: tuple[float, list[str]] | None = None
-                if starts is not None:
-                    found = self.shortest(sources, [node])
-                    if found:
-                        best = found
-                else:
-                    for start, (w0, p0) in frontier.items():
-                        found = self.shortest([start], [node])
-                        if found and (best is None or w0 + found[0] < best[0]):
-                            best = (w0 + found[0], p0 + found[1][1:])
-                if best is not None:
-                    nxt[node] = best
-            if not nxt:
-                return None
-            frontier = nxt
-        return min(frontier.values(), key=lambda wp: wp[0])
-
-
-def crossings_on(graph: nx.MultiDiGraph, router: Router, path: Sequence[str]) -> tuple[str, ...]:
+def crossings_on(graph: nx.MultiDiGraph, solver: Solver, path: Sequence[str]) -> tuple[str, ...]:
     """Crossing ids used along a node path, in order."""
     out = []
     for u, v in itertools.pairwise(path):
-        attrs = graph[u][v][router.best_key(u, v)]
+        attrs = graph[u][v][solver.best_key(u, v)]
         if attrs["kind"] == "crossing":
             out.append(attrs["crossing_id"])
     return tuple(out)
@@ -187,13 +93,14 @@ def find_routes(
     via: Sequence[Sequence[str]],
     restrictions: Restrictions,
     k: int = 1,
-    make_router: Callable[[Restrictions], Router] | None = None,
+    engine: PathEngine | None = None,
 ) -> Route:
     """Solve a route request and build its :class:`~corridors.route.Route`.
 
     Returns the best route with ``alternatives`` set to the ``k`` best corridors that differ
-    in their border crossings. ``make_router`` builds the router that solves each shortest
-    path (default :class:`Router` on networkx; :mod:`corridors.osm` passes a CSR one).
+    in their border crossings. ``engine`` solves every shortest path: default a
+    :class:`~corridors.engine.GraphEngine` of ``graph``; :mod:`corridors.osm` passes its
+    :class:`~corridors.engine.EdgeTable`.
 
     Raises
     ------
@@ -204,11 +111,18 @@ def find_routes(
     """
     from corridors.route import build_route
 
+    paths = engine or GraphEngine(graph)
+    solvers: dict[Restrictions, Solver] = {}
+
+    def solver(r: Restrictions) -> Solver:
+        if r not in solvers:
+            solvers[r] = paths.solver(model, objective, r)
+        return solvers[r]
+
     def solve_plain(r: Restrictions) -> tuple[float, list[str]] | None:
-        router = make_router(r) if make_router else Router(graph, model, objective, r)
         if via:
-            return router.shortest_via(origin[2], via, destination[2])
-        return router.shortest(origin[2], destination[2])
+            return solver(r).shortest_via(origin[2], via, destination[2])
+        return solver(r).shortest(origin[2], destination[2])
 
     closure_groups = _closure_groups(network) if objective == "reliability" else None
 
@@ -237,7 +151,7 @@ def find_routes(
     solves = 1
     while heap and len(found) < k:
         w, _, r, path, used = heapq.heappop(heap)
-        seq = crossings_on(graph, Router(graph, model, objective, used), path)
+        seq = crossings_on(graph, solver(used), path)
         if seq not in seen_crossings:
             seen_crossings.add(seq)
             found.append((w, path, used))
@@ -258,7 +172,7 @@ def find_routes(
         build_route(
             network=network,
             graph=graph,
-            router=Router(graph, model, objective, r),
+            router=solver(r),
             path=path,
             origin=origin,
             destination=destination,

@@ -10,8 +10,8 @@ closures and scenarios of ``geodata/`` apply to it unchanged. The submodules:
 (XML and PBF into osmnx graphs: :func:`read_osm`, :func:`split_ways`),
 :mod:`~corridors.osm.speeds` (edge speeds from ``costs.toml``), :mod:`~corridors.osm.build`
 (:func:`build_network`), :mod:`~corridors.osm.conflate` (:class:`OSMNetwork`,
-:func:`load_osm_network`) and :mod:`~corridors.osm.routing` (:class:`EdgeTable`,
-:class:`CSRRouter`, :func:`find_routes_csr`).
+:func:`load_osm_network`) and :mod:`~corridors.osm.routing` (:class:`EdgeTable` of :mod:`corridors.engine`,
+:func:`find_routes_csr`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from corridors.osm.options import (
     parse_maxspeed,
 )
 from corridors.osm.read import BuildReport, OSMGraphs, RawWays, read_osm, split_ways
-from corridors.osm.routing import CSRRouter, EdgeTable, find_routes_csr
+from corridors.osm.routing import EdgeTable, find_routes_csr
 from corridors.osm.speeds import add_edge_speeds, edge_speeds_kph
 from corridors.osm.store import DetailedGraph, data_root, list_networks, network_dir, network_info
 
@@ -39,7 +39,6 @@ __all__ = [
     "DEFAULT_TOLERANCE_KM",
     "HIGHWAY_CLASSES",
     "BuildReport",
-    "CSRRouter",
     "ConflationReport",
     "CountryLocator",
     "DetailedGraph",

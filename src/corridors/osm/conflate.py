@@ -358,8 +358,8 @@ class OSMNetwork(Network):
     The graph keeps every convention of :func:`corridors.network.build_graph`, so routing,
     the CSR snapshot, risk and criticality work on it unchanged; place nodes ``PLACE:layer``
     are joined to the detailed graph by connector edges (see the module notes). Routes are
-    solved on a cached CSR matrix (:class:`EdgeTable`) instead of networkx, with the same
-    results.
+    solved by scipy on a cached CSR matrix (:class:`~corridors.engine.EdgeTable`) instead of
+    the pure-Python search of the strategic network, with the same least weights.
 
     Use :func:`load_osm_network` to make one.
 
