@@ -40,3 +40,14 @@ def test_avoidable_prefers_crossing_ids(toy_net):
     assert toy_net.places.avoidable("AF-R-3") == ("edge", "AF-R-3")
     with pytest.raises(UnknownPlaceError):
         toy_net.places.avoidable("nowhere at all")
+
+
+def test_errors_are_also_the_matching_builtins(toy_net):
+    from corridors.errors import DataError, NoRouteError, UnknownPlaceError, UsageError
+
+    assert issubclass(UsageError, ValueError) and issubclass(DataError, ValueError)
+    assert issubclass(UnknownPlaceError, LookupError) and issubclass(NoRouteError, LookupError)
+    with pytest.raises(LookupError):
+        toy_net.route("Nowhere", "Afcity")
+    with pytest.raises(ValueError):
+        toy_net.route("Uzcity", "Afcity", tonnes=-1)

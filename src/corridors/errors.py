@@ -33,14 +33,14 @@ class CorridorsError(Exception):
         self.message = message
 
 
-class UsageError(CorridorsError):
-    """A request the model cannot answer as asked (bad option value, bad file)."""
+class UsageError(CorridorsError, ValueError):
+    """A request the model cannot answer as asked (bad option value, bad file); also a ``ValueError``."""
 
     exit_code = 2
 
 
-class UnknownPlaceError(CorridorsError):
-    """A name that matches no place, crossing or edge, or matches several.
+class UnknownPlaceError(CorridorsError, LookupError):
+    """A name that matches no place, crossing or edge, or matches several; also a ``LookupError``.
 
     Parameters
     ----------
@@ -60,13 +60,13 @@ class UnknownPlaceError(CorridorsError):
         super().__init__(message)
 
 
-class NoRouteError(CorridorsError):
-    """No path joins the origin and the destination under the given restrictions."""
+class NoRouteError(CorridorsError, LookupError):
+    """No path joins the origin and the destination under the given restrictions; also a ``LookupError``."""
 
     exit_code = 4
 
 
-class DataError(CorridorsError):
-    """A geodata file is missing, cannot be parsed, or fails validation."""
+class DataError(CorridorsError, ValueError):
+    """A geodata file is missing, cannot be parsed, or fails validation; also a ``ValueError``."""
 
     exit_code = 5
