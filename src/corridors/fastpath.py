@@ -302,19 +302,21 @@ class Snapshot:
             rows.append(int(best_rows[self._group_of_pair[(prev, node)]]))
             node = prev
         rows.reverse()
+        return self.path_result(rows, float(dist[t]), float(waits[np.array(rows, dtype=np.int64)].sum()))
+
+    def path_result(self, rows: list[int] | tuple[int, ...], weight: float, wait_h: float = 0.0) -> PathResult:
+        """The measures of a path given as snapshot rows (its objective weight and hours waited)."""
         r = np.array(rows, dtype=np.int64)
-        crossings = tuple(self.crossing_ids[c] for c in self.crossing[r] if c >= 0)
-        wait = float(waits[r].sum())
         cost = float(self.cost[r].sum())
-        time = float(self.time[r].sum()) + wait
+        time = float(self.time[r].sum()) + wait_h
         return PathResult(
-            weight=float(dist[t]),
+            weight=weight,
             cost_per_t=cost,
             time_h=time,
             generalized=cost + self.vot * time,
             distance_km=float(self.dist[r].sum()),
-            wait_h=wait,
-            crossings=crossings,
+            wait_h=wait_h,
+            crossings=tuple(self.crossing_ids[c] for c in self.crossing[r] if c >= 0),
             rows=tuple(rows),
         )
 

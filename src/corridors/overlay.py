@@ -225,20 +225,6 @@ class Overlay:
         return seg
 
     def _result(self, weight: float, segs: list[_Segment], waited: dict[int, float]) -> PathResult:
-        snap = self.snap
         rows = tuple(row for seg in segs for row in seg.rows)
-        r = np.array(rows, dtype=np.int64)
         wait_h = float(np.array([waited.get(row, 0.0) for row in rows]).sum()) if waited else 0.0
-        cost = float(snap.cost[r].sum())
-        time = float(snap.time[r].sum()) + wait_h
-        crossings = tuple(snap.crossing_ids[c] for c in snap.crossing[r] if c >= 0)
-        return PathResult(
-            weight=weight,
-            cost_per_t=cost,
-            time_h=time,
-            generalized=cost + snap.vot * time,
-            distance_km=float(snap.dist[r].sum()),
-            wait_h=wait_h,
-            crossings=crossings,
-            rows=rows,
-        )
+        return self.snap.path_result(rows, weight, wait_h)
