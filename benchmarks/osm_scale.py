@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from corridors import osm
-from corridors.data import load_geodata
-from corridors.routing import Restrictions
+from corridors.checks import load_geodata
+from corridors.restrictions import Restrictions
 
 REPO = Path(__file__).resolve().parents[1]
 WEST, SOUTH, EAST, NORTH = 66.0, 36.0, 70.5, 38.5

@@ -18,7 +18,7 @@ import networkx as nx
 
 from corridors.costs import CostModel
 from corridors.engine import shortest_via
-from corridors.routing import Restrictions
+from corridors.restrictions import Restrictions
 
 
 def edge_weight(d: dict, profile: dict, wagon_t: float, objective: str) -> float:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from corridors.costs import OBJECTIVES
 from corridors.engine import GraphEngine
-from corridors.routing import Restrictions
+from corridors.restrictions import Restrictions
 from oracle import Router
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

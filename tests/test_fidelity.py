@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PYTHON, REPO, SRC
-from corridors.data import OBSERVATION_COLUMNS, PORT_COLUMNS, Observation, Provenance, load_geodata
+from corridors.checks import load_geodata
+from corridors.data import OBSERVATION_COLUMNS, PORT_COLUMNS, Observation, Provenance
 from corridors.errors import NoRouteError, UnknownPlaceError
 from corridors.explain import PARTS, breakdown, compare
 from corridors.fidelity import check_all, judge, main_mode, summary

@@ -6,7 +6,7 @@ import osmnx as ox
 import pytest
 
 from conftest import add_edge
-from corridors.network import build_graph, node_id
+from corridors.graph import build_graph, node_id
 
 
 def test_one_node_per_place_and_layer(toy_net):
@@ -49,7 +49,7 @@ def test_one_crossing_edge_per_mode_and_direction(toy_net):
 
 
 def test_planned_links_only_when_opened(toy_dir):
-    from corridors.data import load_geodata
+    from corridors.checks import load_geodata
 
     add_edge(
         toy_dir,

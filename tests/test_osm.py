@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from conftest import write_toy_geodata
 from corridors import osm
-from corridors.data import load_geodata
+from corridors.checks import load_geodata
 from corridors.errors import DataError, UsageError
 from corridors.fastpath import Snapshot
 from corridors.network import load_network
@@ -350,7 +350,7 @@ def test_fast_router_agrees_with_networkx(net, kwargs):
 
 def test_table_weights_equal_cost_model(net):
     table = net.edge_table()
-    from corridors.routing import Restrictions
+    from corridors.restrictions import Restrictions
 
     for cargo in ("general", "fuel"):
         model = net.cost_model(cargo)

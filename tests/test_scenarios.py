@@ -49,8 +49,8 @@ def test_set_and_scale(toy_net):
         (Scenario("s", open_projects=("MOONRAIL",)), UnknownPlaceError, "unknown project 'MOONRAIL'"),
         (Scenario("s", set_values={"crossing.X1.closure_prob": 1.5}), DataError, "probability outside [0, 1]"),
         (Scenario("s", set_values={"crossing.X1.road_time_h": -1.0}), DataError, "must be a non-negative number"),
-        (Scenario("s", set_values={"crossing.X1.colour": 1.0}), UnknownPlaceError, "unknown crossing field 'colour'"),
-        (Scenario("s", set_values={"costs.road.nothing": 1.0}), UnknownPlaceError, "unknown cost parameter"),
+        (Scenario("s", set_values={"crossing.X1.colour": 1.0}), DataError, "unknown crossing field 'colour'"),
+        (Scenario("s", set_values={"costs.road.nothing": 1.0}), DataError, "unknown cost parameter"),
     ],
 )
 def test_bad_scenarios(toy_net, scenario, error, text):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corridors.data import load_geodata
+from corridors.checks import load_geodata
 from corridors.errors import DataError
 from corridors.validate import validate
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridors.errors import UsageError
+from corridors.io import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -183,11 +184,11 @@ def plot_tcd(
         transshipments, destination). Step labels never overlap one another.
 
     """
-    import matplotlib
+    import matplotlib  # deferred: matplotlib (0.3 s), only for charts
 
     matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred: matplotlib (0.3 s), only for charts
+    from matplotlib.figure import Figure  # deferred: matplotlib (0.3 s), only for charts
 
     fig = Figure(figsize=figsize, constrained_layout=True)
     FigureCanvasAgg(fig)
@@ -231,7 +232,7 @@ def plot_tcd(
     if several:
         ax_cost.legend(fontsize=fontsize, loc="upper left")
     else:
-        from matplotlib.lines import Line2D
+        from matplotlib.lines import Line2D  # deferred: matplotlib (0.3 s), only for charts
 
         used = []
         for s in tcd_steps(routes[0])[1:]:
@@ -296,7 +297,7 @@ def tcd_svg(routes: Sequence[Route], *, width_in: float = 4.6, height_in: float 
         Markup starting with ``<svg``; every text from data is XML-escaped by matplotlib.
 
     """
-    import matplotlib
+    import matplotlib  # deferred: matplotlib (0.3 s), only for charts
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "corridors-tcd"}):
         fig = plot_tcd(routes, figsize=(width_in, height_in), fontsize=fontsize)
@@ -325,8 +326,6 @@ def write_chart(routes: Sequence[Route], path: str | Path) -> Path:
         For another file extension or an unwritable folder.
 
     """
-    from corridors.io import atomic_write_bytes
-
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise UsageError(f"--chart must end in .png or .svg, not '{path.suffix or path.name}'")

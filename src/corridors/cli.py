@@ -14,13 +14,15 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NoReturn
 
-from corridors.costs import OBJECTIVES
+from corridors.costs import LOSS_OBJECTIVES, OBJECTIVES
 from corridors.data import LAYERS, MODES, PLACE_KINDS, SEA_LAYER
 from corridors.errors import CorridorsError, UsageError
 from corridors.limits import MAX_ALTERNATIVES, MAX_SAMPLES, MAX_TONNES, MAX_WORKERS
+from corridors.osm.options import DEFAULT_HIGHWAYS
 
 PROG = "corridors"
 
@@ -75,7 +77,7 @@ def _file_name(text: str) -> str:
 
 def _modes(text: str) -> list[str]:
     """``--modes``: a comma-separated list of road and rail, at least one."""
-    from corridors.data import MODES
+    from corridors.data import MODES  # deferred: heavy stack
 
     modes = [m.strip() for m in text.split(",") if m.strip()]
     bad = [m for m in modes if m not in MODES]
@@ -96,19 +98,19 @@ def _load(args: argparse.Namespace) -> Any:
 def _base_network(args: argparse.Namespace) -> Any:
     """The strategic network of ``--geodata``, or the detailed OSM network ``--network NAME``."""
     if getattr(args, "network", None):
-        from corridors.osm import load_osm_network
+        from corridors.osm import load_osm_network  # deferred: heavy stack
 
         net = load_osm_network(args.network, args.geodata)
         for line in net.conflation.lines():
             print(f"{PROG}: {line}", file=sys.stderr)
         return net
-    from corridors.network import load_network
+    from corridors.network import load_network  # deferred: heavy stack
 
     return load_network(args.geodata)
 
 
 def _scenarios(args: argparse.Namespace, net: Any) -> list[Any]:
-    from corridors.scenarios import from_flags, load_scenario
+    from corridors.scenarios import from_flags, load_scenario  # deferred: heavy stack
 
     out = [load_scenario(name, net.data.directory) for name in getattr(args, "scenario", None) or ()]
     close, opened = getattr(args, "close", None) or (), getattr(args, "open", None) or ()
@@ -125,7 +127,7 @@ def _route_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _write_json_file(path: str, obj: Any) -> None:
-    from corridors.io import write_json
+    from corridors.io import write_json  # deferred: heavy stack
 
     write_json(path, obj)
 
@@ -136,14 +138,14 @@ def _emit_json(obj: Any) -> None:
 
 def cmd_route(args: argparse.Namespace) -> int:
     """``route``: the least-cost corridor between two places."""
-    from corridors import report
+    from corridors import report  # deferred: heavy stack
 
     net = _load(args)
     k = max(args.alternatives, 2) if args.why else args.alternatives
     route = net.route(args.origin, args.destination, alternatives=k, **_route_kwargs(args))
     why = None
     if args.why:
-        from corridors.explain import compare
+        from corridors.explain import compare  # deferred: heavy stack
 
         why = compare(route)
         route.alternatives = route.alternatives[: args.alternatives]
@@ -153,13 +155,15 @@ def cmd_route(args: argparse.Namespace) -> int:
         written.append(f"legs written to {args.geojson}")
     routes = route.alternatives if len(route.alternatives) > 1 else [route]
     if args.chart:
-        from corridors.charts import write_chart
+        from corridors.charts import write_chart  # deferred: heavy stack
 
         written.append(f"chart written to {write_chart(routes, args.chart)}")
     if args.map:
-        from corridors import maps
+        from corridors import maps  # deferred: heavy stack
 
-        path = maps.default_map_path(route) if args.map == DEFAULT else args.map
+        path = (
+            maps.default_map_path(route.origin["name"], route.destination["name"]) if args.map == DEFAULT else args.map
+        )
         m = maps.route_map(route, tiles=args.tiles, scenarios=_scenarios(args, net))
         written.append(f"map written to {maps.save_map(m, path, offline=args.offline)}")
     if args.json:
@@ -179,9 +183,9 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
     """``fidelity``: every observed whole-route fact against the model, and the pass rate."""
-    from corridors import report
-    from corridors.fidelity import check_all, summary, to_json
-    from corridors.scenarios import load_scenario
+    from corridors import report  # deferred: heavy stack
+    from corridors.fidelity import check_all, summary, to_json  # deferred: heavy stack
+    from corridors.scenarios import load_scenario  # deferred: heavy stack
 
     net = _base_network(args)
     if not net.data.observations:
@@ -198,8 +202,8 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
 
 def cmd_whatif(args: argparse.Namespace) -> int:
     """``whatif``: baseline and scenario routes side by side, with deltas."""
-    from corridors import report
-    from corridors.errors import NoRouteError
+    from corridors import report  # deferred: heavy stack
+    from corridors.errors import NoRouteError  # deferred: heavy stack
 
     base_net = _base_network(args)
     scenarios = _scenarios(args, base_net)
@@ -215,11 +219,11 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     names = [s.name for s in scenarios]
     written = None
     if args.map:
-        from corridors import maps
+        from corridors import maps  # deferred: heavy stack
 
         path = args.map
         if path == DEFAULT:
-            path = maps.default_map_path(base, prefix="whatif-")
+            path = maps.default_map_path(base.origin["name"], base.destination["name"], prefix="whatif-")
         m = maps.whatif_map(base, scen, (), scen_net, tiles=args.tiles, scenarios=scenarios, reason=reason)
         written = maps.save_map(m, path, offline=args.offline)
     if args.json:
@@ -248,7 +252,7 @@ def _progress(total: int, unit: str, quiet: bool) -> Iterator[Callable[[int], No
     if not _wants_progress(quiet):
         yield None
         return
-    from tqdm import tqdm
+    from tqdm import tqdm  # deferred: heavy stack
 
     bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=False)
     try:
@@ -274,9 +278,9 @@ def _cumulative(update: Callable[[int], None] | None) -> Callable[[int], None] |
 
 def cmd_risk(args: argparse.Namespace) -> int:
     """``risk``: Monte Carlo over closure states."""
-    from corridors import report
-    from corridors.cluster import connect
-    from corridors.risk import simulate
+    from corridors import report  # deferred: heavy stack
+    from corridors.cluster import connect  # deferred: heavy stack
+    from corridors.risk import simulate  # deferred: heavy stack
 
     net = _load(args).with_points([args.origin, args.destination])
     distributed = args.workers is not None or args.scheduler is not None
@@ -288,11 +292,11 @@ def cmd_risk(args: argparse.Namespace) -> int:
         )  # fmt: skip
     written = None
     if args.map:
-        from corridors import maps
+        from corridors import maps  # deferred: heavy stack
 
         path = args.map
         if path == DEFAULT:
-            path = maps.default_map_path(net.route(args.origin, args.destination), prefix="risk-")
+            path = maps.default_map_path(result.origin, result.destination, prefix="risk-")
         m = maps.risk_map(result, net, tiles=args.tiles, scenarios=_scenarios(args, net))
         written = maps.save_map(m, path, offline=args.offline)
     if args.json:
@@ -306,10 +310,10 @@ def cmd_risk(args: argparse.Namespace) -> int:
 
 def cmd_criticality(args: argparse.Namespace) -> int:
     """``criticality``: close each crossing (or edge) alone and rank the damage."""
-    from corridors import report
-    from corridors.cluster import connect
-    from corridors.demand import default_od_path, load_flows
-    from corridors.risk import criticality, criticality_cases
+    from corridors import report  # deferred: heavy stack
+    from corridors.cluster import connect  # deferred: heavy stack
+    from corridors.demand import default_od_path, load_flows  # deferred: heavy stack
+    from corridors.risk import criticality, criticality_cases  # deferred: heavy stack
 
     net = _load(args)
     flows = load_flows(args.od or default_od_path(net.data.directory))
@@ -319,7 +323,7 @@ def cmd_criticality(args: argparse.Namespace) -> int:
             net, flows, edges=args.edges, objective=args.objective, progress=_cumulative(bar), client=client
         )
     if args.map:
-        from corridors import maps
+        from corridors import maps  # deferred: heavy stack
 
         path = "criticality.html" if args.map == DEFAULT else args.map
         m = maps.criticality_map(rows, net, tiles=args.tiles, scenarios=_scenarios(args, net))
@@ -337,7 +341,7 @@ def cmd_criticality(args: argparse.Namespace) -> int:
 
 def cmd_map(args: argparse.Namespace) -> int:
     """``map``: the whole network as a Folium HTML map."""
-    from corridors import maps
+    from corridors import maps  # deferred: heavy stack
 
     net = _load(args)
     m = maps.network_map(net, tiles=args.tiles, scenarios=_scenarios(args, net))
@@ -351,7 +355,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """``build``: a detailed road (and rail) network from an OpenStreetMap extract."""
-    from corridors.osm import build_network, network_info
+    from corridors.osm import build_network, network_info  # deferred: heavy stack
 
     folder = build_network(
         args.osm, args.name, bbox=args.bbox, highways=args.highways, rail=args.rail, geodata=args.geodata,
@@ -370,7 +374,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_networks(args: argparse.Namespace) -> int:
     """``networks``: the detailed networks built so far."""
-    from corridors.osm import data_root, list_networks
+    from corridors.osm import data_root, list_networks  # deferred: heavy stack
 
     names = list_networks()
     if args.json:
@@ -382,7 +386,7 @@ def cmd_networks(args: argparse.Namespace) -> int:
 
 def cmd_nodes(args: argparse.Namespace) -> int:
     """``nodes``: the places the network holds."""
-    from corridors import report
+    from corridors import report  # deferred: heavy stack
 
     rows = _load(args).place_records(country=args.country, kind=args.kind, layer=args.layer)
     if args.json:
@@ -395,7 +399,7 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 
 def cmd_crossings(args: argparse.Namespace) -> int:
     """``crossings``: the border crossings with their facts."""
-    from corridors import report
+    from corridors import report  # deferred: heavy stack
 
     rows = _load(args).crossing_records(country=args.country, mode=args.mode)
     if args.json:
@@ -408,8 +412,8 @@ def cmd_crossings(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``validate``: check a geodata directory; exit code 5 when anything is wrong."""
-    from corridors.data import default_geodata_dir
-    from corridors.validate import validate
+    from corridors.data import default_geodata_dir  # deferred: heavy stack
+    from corridors.validate import validate  # deferred: heavy stack
 
     directory = args.directory or args.geodata or default_geodata_dir()
     result = validate(directory)
@@ -478,7 +482,7 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         help=f"shipment size in tonnes, at most {MAX_TONNES:,.0f} (default one truckload of the profile)",
     )
     pair.add_argument(
-        "--objective", default="generalized", choices=OBJECTIVE_CHOICES, help="what to minimise (default generalized)"
+        "--objective", default="generalized", choices=OBJECTIVES, help="what to minimise (default generalized)"
     )
 
     restrict = argparse.ArgumentParser(add_help=False)
@@ -518,7 +522,6 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-OBJECTIVE_CHOICES = OBJECTIVES
 
 
 def _country(text: str) -> str:
@@ -533,8 +536,6 @@ DEFAULT = "\0default"
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("corridors")
     except PackageNotFoundError:
@@ -654,7 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--objective",
         default="generalized",
-        choices=OBJECTIVE_CHOICES[:4],
+        choices=LOSS_OBJECTIVES,
         help="what routes minimise (default generalized)",
     )
     p.add_argument("--top", type=_positive_int, metavar="N", help="show the N most critical only")
@@ -719,8 +720,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bbox", metavar="W,S,E,N", help="keep only this bounding box")
     p.add_argument(
         "--highways",
-        default="motorway,trunk,primary,secondary",
-        help="OSM highway classes (default motorway,trunk,primary,secondary; _link roads included)",
+        default=",".join(DEFAULT_HIGHWAYS),
+        help=f"OSM highway classes (default {','.join(DEFAULT_HIGHWAYS)}; _link roads included)",
     )
     p.add_argument("--rail", action="store_true", help="also build railways by gauge")
     p.set_defaults(func=cmd_build)

@@ -69,7 +69,7 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         raise UsageError(f"--workers must be at least 1, not {workers}")
     if scheduler is not None:
         check_scheduler_address(scheduler)
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # deferred: dask.distributed, only with --workers/--scheduler
 
     if scheduler is not None:
         try:
@@ -142,7 +142,7 @@ def map_chunks(
     counted twice. Ctrl-C cancels every outstanding chunk before it propagates.
 
     """
-    from distributed import as_completed
+    from distributed import as_completed  # deferred: dask.distributed, only with --workers/--scheduler
 
     [remote] = client.scatter([problem], broadcast=True)
     futures = [client.submit(fn, remote, *chunk, pure=False, retries=RETRIES) for chunk in chunks]

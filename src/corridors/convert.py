@@ -88,7 +88,7 @@ def to_osmnx(source: Network | nx.MultiDiGraph) -> nx.MultiDiGraph:
         If the graph lacks what the corridor graph contract requires (:func:`check_graph`).
 
     """
-    import osmnx as ox
+    import osmnx as ox  # deferred: osmnx (1 s), only for OSM files and exports
 
     graph = source if isinstance(source, nx.MultiDiGraph) else source.graph
     check_graph(graph)

@@ -27,6 +27,9 @@ from corridors.errors import UsageError
 
 #: What a route can minimise.
 OBJECTIVES: tuple[str, ...] = ("generalized", "cost", "time", "distance", "reliability")
+#: Objectives measured per tonne, so that a closure's damage sums over flows (criticality);
+#: ``reliability`` is a probability weight and has no such sum.
+LOSS_OBJECTIVES: tuple[str, ...] = ("generalized", "cost", "time", "distance")
 #: Under ``reliability`` the generalized cost only breaks ties between equally reliable routes.
 TIE_BREAK = 1e-9
 

@@ -12,8 +12,10 @@ Only the standard library is used here so that loading stays fast for the comman
 from __future__ import annotations
 
 import csv
+import fnmatch
 import io
 import math
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -1095,8 +1097,6 @@ def default_geodata_dir() -> Path:
     pathlib.Path
 
     """
-    import os
-
     env = os.environ.get("CORRIDORS_GEODATA")
     if env:
         return Path(env)
@@ -1107,37 +1107,6 @@ def default_geodata_dir() -> Path:
             return candidate
     packaged = here.parent / "geodata"
     return packaged
-
-
-def load_geodata(directory: str | Path | None = None) -> GeoData:
-    """Read and check a geodata directory.
-
-    Parameters
-    ----------
-    directory
-        The directory; default :func:`default_geodata_dir`.
-
-    Returns
-    -------
-    GeoData
-
-    Raises
-    ------
-    DataError
-        If any file is missing or malformed, or the records do not fit together (duplicate
-        ids, references to unknown places). The message names the first problem and how many
-        there are; ``python -m corridors validate`` lists them all.
-
-    """
-    from corridors.validate import load_problems
-
-    data, problems = parse_all(directory if directory is not None else default_geodata_dir())
-    if not problems:
-        problems += load_problems(data)
-    if problems:
-        more = f" (and {len(problems) - 1} more; run 'python -m corridors validate')" if len(problems) > 1 else ""
-        raise DataError(f"{problems[0]}{more}")
-    return data
 
 
 #: Cost parameters that divide (speeds, payloads): zero would break every route.
@@ -1179,8 +1148,6 @@ def value_problems(data: GeoData) -> list[Problem]:
     list of Problem
 
     """
-    import fnmatch
-
     out: list[Problem] = []
 
     def check(file: str, row: int, what: str, value: float | None, limit: str, positive: bool = False) -> None:

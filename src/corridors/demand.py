@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from corridors.data import CARGO_PROFILES
+from corridors.data import CARGO_PROFILES, csv_rows, read_text_file
 from corridors.errors import DataError
 
 OD_DIR = "od"
@@ -57,8 +57,6 @@ def load_flows(path: str | Path, name: str | None = None) -> list[Flow]:
         If the file is missing or a row is malformed (``file:row: message``).
 
     """
-    from corridors.data import csv_rows, read_text_file
-
     path = Path(path)
     label = name or str(path)
     flows = []

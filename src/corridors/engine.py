@@ -19,6 +19,7 @@ Two engines share all of this and differ in how rows are priced and searched:
 
 from __future__ import annotations
 
+import copy
 import heapq
 import itertools
 import math
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
     from corridors.costs import CostModel
-    from corridors.osm.conflate import OSMNetwork, _Measures
-    from corridors.routing import Restrictions
+    from corridors.osm.conflate import Measures, OSMNetwork
+    from corridors.restrictions import Restrictions
 
 #: Mode bits of :func:`edge_needs`.
 ROAD, RAIL = 1, 2
@@ -271,7 +272,7 @@ class EdgeTable(PathEngine):
     """
 
     def __init__(
-        self, network: OSMNetwork, detailed_ids: list[str], measures: _Measures, overlay: list[tuple[str, str, str]]
+        self, network: OSMNetwork, detailed_ids: list[str], measures: Measures, overlay: list[tuple[str, str, str]]
     ) -> None:
         base = network.detailed
         self.graph = network.graph
@@ -310,8 +311,7 @@ class EdgeTable(PathEngine):
     def extended(self, graph: nx.MultiDiGraph) -> EdgeTable:
         """A table for a copy of the graph with extra nodes and edges (the graph's other edges unchanged)."""
         extra = [n for n in graph.nodes if n not in self.index]
-        table = object.__new__(EdgeTable)
-        table.__dict__.update(self.__dict__)
+        table = copy.copy(self)  # shares the detailed arrays; what differs is replaced below
         table.graph = graph
         table.nodes = [*self.nodes, *extra]
         table.index = dict(self.index)
@@ -369,7 +369,7 @@ class EdgeTable(PathEngine):
         return m
 
     def _matrix(self, pair_w: np.ndarray) -> csr_matrix:
-        from scipy.sparse import csr_matrix
+        from scipy.sparse import csr_matrix  # deferred: scipy, only when paths are solved
 
         n = len(self.nodes)
         m = csr_matrix((pair_w, self.indices, self.indptr), shape=(n, n))  # explicit zeros stay edges
@@ -378,7 +378,7 @@ class EdgeTable(PathEngine):
 
     def search(self, w: np.ndarray, pair_w: np.ndarray, sources: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Dijkstra of scipy from ``sources`` (any of them) on the collapsed matrix."""
-        from scipy.sparse.csgraph import dijkstra
+        from scipy.sparse.csgraph import dijkstra  # deferred: scipy, only when paths are solved
 
         dist, pred, _ = dijkstra(
             self._matrix(pair_w), directed=True, indices=sources, return_predecessors=True, min_only=True

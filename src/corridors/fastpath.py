@@ -15,13 +15,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from corridors.closures import ClosureModel, least_over_groups
+from corridors.closures import ClosureModel, group_subsets, least_over_groups
 from corridors.engine import GraphEngine
+from corridors.restrictions import Restrictions
 
 if TYPE_CHECKING:
     from corridors.costs import CostModel
     from corridors.network import Network
-    from corridors.routing import Restrictions
 
 #: Added to every weight so that zero-weight edges (transfers under ``distance``) stay edges.
 EPSILON = 1e-9
@@ -60,8 +60,6 @@ class Snapshot:
     def __init__(
         self, network: Network, model: CostModel, objective: str, restrictions: Restrictions | None = None
     ) -> None:
-        from corridors.routing import Restrictions
-
         restrictions = restrictions or Restrictions()
         graph = network.graph
         #: The network frozen (this process only: a pickled copy, as sent to a worker, has None).
@@ -193,8 +191,6 @@ class Snapshot:
         if self.objective != "reliability" or not self.group_ids:
             yield self.edge_weights(closed_links=closed_links)[0], 0.0
             return
-        from corridors.closures import group_subsets
-
         lidx = {k: i for i, k in enumerate(self.link_ids)}
         members = self.closures.members()
         for allowed, charge in group_subsets(self.closures.group_probs()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,6 @@ def clean_leftovers(folder: str | Path, older_than_s: float = STALE_AFTER_S) -> 
         The files removed.
 
     """
-    import time
-
     removed = []
     now = time.time()
     try:

@@ -1,10 +1,8 @@
-"""The layered multimodal graph, and :class:`Network`, the entry point of the Python API.
+"""The corridor network: :class:`Network`, the entry point of the Python API.
 
-Every place becomes one graph node per layer it serves (``HAIRATAN:road``,
-``HAIRATAN:rail1520``). Road and rail edges join places within a layer; crossing edges join
-the two sides of a border once per mode; transfer edges join layers inside a terminal and
-carry its transshipment penalty. The graph is a networkx ``MultiDiGraph`` that osmnx accepts:
-graph attribute ``crs``, node ``x``/``y``, edge ``length`` in metres and ``geometry``.
+A :class:`Network` holds loaded geodata, the layered graph built from it
+(:mod:`corridors.graph`) and the place index, and answers route requests through
+:mod:`corridors.routing`. :func:`load_network` reads and checks the geodata and builds one.
 """
 
 from __future__ import annotations
@@ -13,25 +11,18 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-from shapely.geometry import LineString
 
-from corridors.costs import CostModel, check_objective, movement_cost
-from corridors.data import (
-    LAYERS,
-    MODES,
-    SEA_LAYER,
-    CostParams,
-    Crossing,
-    Edge,
-    GeoData,
-    Place,
-    layer_of,
-    load_geodata,
-)
-from corridors.errors import CorridorsError, NoRouteError, UsageError
-from corridors.geo import haversine_km
+from corridors.checks import load_geodata
+from corridors.costs import CostModel, check_objective
+from corridors.data import LAYERS, MODES, SEA_LAYER, Crossing, GeoData, layer_of
+from corridors.errors import CorridorsError, NoRouteError, UnknownPlaceError, UsageError
+from corridors.geo import nearest_point
+from corridors.graph import CRS, add_point, build_graph, check_graph, node_id
 from corridors.limits import MAX_ALTERNATIVES, MAX_SNAP_KM, MAX_TONNES
 from corridors.places import PlaceIndex, parse_latlon
+from corridors.restrictions import Restrictions
+from corridors.routing import find_routes
+from corridors.scenarios import apply_all
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,132 +30,57 @@ if TYPE_CHECKING:
     from corridors.route import Route
     from corridors.scenarios import Scenario
 
-CRS = "EPSG:4326"
 
-
-def node_id(place: str, layer: str) -> str:
-    """Return the graph node id of a place on a layer, e.g. ``HAIRATAN:rail1520``."""
-    return f"{place}:{layer}"
-
-
-def _edge_time_h(edge: Edge, costs: CostParams) -> float:
-    if edge.speed_kmh:
-        speed = edge.speed_kmh
-    elif edge.mode == "road":
-        speed = costs.get("road", "speed_kmh", edge.country) * costs.get(
-            "road", "class_speed_factor", edge.road_class or "primary"
-        )
-    else:
-        speed = costs.get("rail", "speed_kmh", edge.country)
-    return edge.distance_km / speed
-
-
-def _line(coords: Sequence[tuple[float, float]]) -> LineString:
-    if len(coords) == 1:
-        coords = [coords[0], coords[0]]
-    return LineString(coords)
-
-
-def _add_pair(
-    graph: nx.MultiDiGraph, u: str, v: str, key: str, coords: list[tuple[float, float]], **attrs: Any
-) -> None:
-    """Add an edge in both directions with the geometry drawn from ``u`` to ``v``."""
-    length = attrs["distance_km"] * 1000.0
-    graph.add_edge(u, v, key=key, length=length, geometry=_line(coords), **attrs)
-    graph.add_edge(v, u, key=key, length=length, geometry=_line(coords[::-1]), **attrs)
-
-
-def _ensure_node(graph: nx.MultiDiGraph, place: Place, layer: str) -> str:
-    n = node_id(place.id, layer)
-    if n not in graph:
-        graph.add_node(
-            n,
-            x=place.lon,
-            y=place.lat,
-            place=place.id,
-            layer=layer,
-            name=place.name,
-            country=place.country,
-            kind=place.kind,
-        )
-    return n
-
-
-def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiGraph:
-    """Build the layered corridor graph from geodata.
+def crossing_record(c: Crossing, data: GeoData) -> dict[str, Any]:
+    """A crossing as a flat dict for listing and JSON (``crossings --json``).
 
     Parameters
     ----------
+    c
+        The crossing.
     data
-        Loaded geodata.
-    open_projects
-        Project ids whose planned or under-construction links are built; the rest are left out.
+        The geodata it belongs to (its places and observed volumes).
 
     Returns
     -------
-    networkx.MultiDiGraph
-        Node ids ``PLACE:layer``; edge keys are edge ids, ``CROSSING:mode`` for crossings and
-        ``PLACE:from->to`` for transfers. Every edge has ``kind`` (road, rail, crossing,
-        transfer), ``mode``, ``layer``, ``distance_km``, ``length`` (m), ``time_h``, its cost
-        basis (``cost_usd_per_truck``, ``cost_usd_per_wagon``, ``cost_usd_per_t``) and
-        ``geometry``.
+    dict
 
     """
-    costs = data.costs
-    opened = set(open_projects)
-    graph = nx.MultiDiGraph(crs=CRS, name="corridors")
-    places = data.places
-
-    for e in data.edges.values():
-        if not _is_built(e.status, e.project, opened):
-            continue
-        a, b = places[e.from_id], places[e.to_id]
-        u, v = _ensure_node(graph, a, e.layer), _ensure_node(graph, b, e.layer)
-        coords = [(a.lon, a.lat), *((w.lon, w.lat) for w in e.via), (b.lon, b.lat)]
-        cost = movement_cost(costs, e.mode, e.country, e.distance_km)
-        _add_pair(
-            graph,
-            u,
-            v,
-            e.id,
-            coords,
-            id=e.id,
-            kind=e.mode,
-            mode=e.mode,
-            layer=e.layer,
-            gauge_mm=e.gauge_mm,
-            road_class=e.road_class,
-            country=e.country,
-            distance_km=e.distance_km,
-            time_h=_edge_time_h(e, costs),
-            status=e.status,
-            project=e.project,
-            **cost,
-        )
-
-    for c in data.crossings.values():
-        if not _is_built(c.status, c.project, opened):
-            continue
-        _add_crossing(graph, data, c)
-
-    for t in data.terminals:
-        a, b = node_id(t.place, t.from_layer), node_id(t.place, t.to_layer)
-        if a not in graph or b not in graph:
-            continue  # the place does not (yet) serve both layers
-        _add_transfer(
-            graph, places[t.place], a, b, (t.from_layer, t.to_layer), t.kind, t.time_h, t.cost_usd_per_t, t.cargo
-        )
-
-    for port in data.ports.values():
-        p = places[port.place]
-        land = [n for n in (node_id(p.id, layer) for layer in LAYERS) if n in graph]
-        if not land:
-            continue
-        quay = _ensure_node(graph, p, SEA_LAYER)
-        for n in land:
-            layers = (SEA_LAYER, graph.nodes[n]["layer"])
-            _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t)
-    return graph
+    a, b = data.places[c.af_place], data.places[c.partner_place]
+    return {
+        "id": c.id,
+        "name": c.name,
+        "af_place": a.id,
+        "partner_place": b.id,
+        "partner_country": b.country,
+        "modes": list(c.modes),
+        "rail_gauge_mm": c.rail_gauge_mm,
+        "road_time_h": c.road_time_h,
+        "rail_time_h": c.rail_time_h,
+        "road_fee_usd_per_truck": c.road_fee_usd_per_truck,
+        "rail_fee_usd_per_wagon": c.rail_fee_usd_per_wagon,
+        "capacity_trucks_per_day": c.capacity_trucks_per_day,
+        "observed": [
+            {
+                "mode": v.mode,
+                "direction": v.direction,
+                "trucks_per_day": v.trucks_per_day,
+                "wagons_per_day": v.wagons_per_day,
+                "tonnes_per_day": v.tonnes_per_day,
+                "date": v.date,
+                "source": v.provenance.source,
+            }
+            for v in sorted(data.observed_volumes, key=lambda v: v.date)
+            if v.crossing == c.id
+        ],
+        "closure_prob": c.closure_prob,
+        "closure_mean_days": c.closure_mean_days,
+        "closure_group": c.closure_group or None,
+        "transload": c.transload,
+        "status": c.status,
+        "quality": c.provenance.quality,
+        "source": c.provenance.source,
+    }
 
 
 def _closures(before: GeoData, after: GeoData) -> list[str]:
@@ -180,68 +96,6 @@ def _closures(before: GeoData, after: GeoData) -> list[str]:
             out += [f"{cid}:{m}" for m in old.modes if m not in c.modes]
     out += [eid for eid, e in after.edges.items() if e.status == "closed" and before.edges[eid].status != "closed"]
     return out
-
-
-def _add_transfer(
-    graph: nx.MultiDiGraph,
-    place: Place,
-    a: str,
-    b: str,
-    layers: tuple[str, str],
-    kind: str,
-    time_h: float,
-    cost_usd_per_t: float,
-    cargo: tuple[str, ...] | None = None,
-) -> None:
-    """Join two layers of one place both ways (a terminal's transfer or a port's quay)."""
-    key = f"{place.id}:{layers[0]}->{layers[1]}"
-    extra = {"cargo": cargo} if cargo is not None else {}
-    _add_pair(
-        graph, a, b, key, [(place.lon, place.lat)], id=key, kind="transfer", mode="transfer",
-        layer=f"{layers[0]}<->{layers[1]}", transfer_kind=kind, distance_km=0.0, time_h=time_h,
-        cost_usd_per_t=cost_usd_per_t, country=place.country, **extra,
-    )  # fmt: skip
-
-
-def _is_built(status: str, project: str, opened: set[str]) -> bool:
-    """Open links are built; planned ones when their project is opened; closed ones never."""
-    return status == "open" or (status in ("planned", "under_construction") and project in opened)
-
-
-def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
-    a, b = data.places[c.af_place], data.places[c.partner_place]
-    distance = haversine_km(a.lat, a.lon, b.lat, b.lon)
-    group = data.groups.get(c.closure_group)
-    for mode, layer in c.layers():
-        u, v = _ensure_node(graph, a, layer), _ensure_node(graph, b, layer)
-        attrs: dict[str, Any] = {
-            "id": f"{c.id}:{mode}",
-            "kind": "crossing",
-            "mode": mode,
-            "layer": layer,
-            "gauge_mm": c.rail_gauge_mm if mode == "rail" else None,
-            "crossing_id": c.id,
-            "crossing_name": c.name,
-            "distance_km": distance,
-            "status": c.status,
-            "closure_prob": c.closure_prob,
-            "closure_mean_days": c.closure_mean_days,
-            "closure_group": c.closure_group,
-            "group_closure_prob": group.closure_prob if group else 0.0,
-        }
-        if mode == "road":
-            attrs["cost_usd_per_truck"] = c.road_fee_usd_per_truck or 0.0
-            time = c.road_time_h or 0.0
-        else:
-            attrs["cost_usd_per_wagon"] = c.rail_fee_usd_per_wagon or 0.0
-            time = c.rail_time_h or 0.0
-        if c.transload and mode == "road":
-            attrs["transload_cost_usd_per_t"] = data.costs.get("crossing", "transload_cost_usd_per_t")
-            attrs["transload_time_h"] = data.costs.get("crossing", "transload_time_h")
-            attrs["cost_usd_per_t"] = attrs["transload_cost_usd_per_t"]
-            time += attrs["transload_time_h"]
-        attrs["time_h"] = time
-        _add_pair(graph, u, v, f"{c.id}:{mode}", [(a.lon, a.lat), (b.lon, b.lat)], **attrs)
 
 
 class Network:
@@ -268,10 +122,16 @@ class Network:
     #: What the applied scenarios closed (``TRK``, ``HAI:rail``, edge ids), for messages.
     closures: tuple[str, ...] = ()
 
-    def __init__(self, data: GeoData, open_projects: Iterable[str] = ()) -> None:
+    def __init__(
+        self, data: GeoData, open_projects: Iterable[str] = (), *, graph: nx.MultiDiGraph | None = None
+    ) -> None:
         self.data = data
         self.open_projects = tuple(open_projects)
-        self.graph = build_graph(data, self.open_projects)
+        if graph is None:
+            graph = build_graph(data, self.open_projects)
+        else:
+            check_graph(graph)
+        self.graph = graph
         self.places = PlaceIndex(data)
 
     @classmethod
@@ -283,8 +143,8 @@ class Network:
         data
             The geodata the graph was built from.
         graph
-            A graph with the conventions of :func:`build_graph` (node ids ``PLACE:layer`` for
-            places, node and edge attributes).
+            A graph with the conventions of :func:`corridors.graph.build_graph`, checked by
+            :func:`corridors.graph.check_graph`.
         open_projects
             Planned projects built into the graph.
 
@@ -292,13 +152,13 @@ class Network:
         -------
         Network
 
+        Raises
+        ------
+        DataError
+            If the graph breaks the graph contract (a node or edge attribute missing or wrong).
+
         """
-        net = cls.__new__(cls)
-        net.data = data
-        net.open_projects = tuple(open_projects)
-        net.graph = graph
-        net.places = PlaceIndex(data)
-        return net
+        return cls(data, open_projects, graph=graph)
 
     def with_scenarios(self, scenarios: Sequence[Scenario]) -> Network:
         """A new network with scenarios applied in order (this one is left as it is).
@@ -314,8 +174,6 @@ class Network:
         Network
 
         """
-        from corridors.scenarios import apply_all
-
         data, opened = apply_all(self.data, scenarios)
         net = self._rebuild(data, (*self.open_projects, *sorted(opened - set(self.open_projects))))
         net.baseline = self.baseline or self
@@ -468,8 +326,6 @@ class Network:
             A bad option value (exit code 2).
 
         """
-        from corridors.routing import Restrictions
-
         model = self.cost_model(cargo)
         check_objective(objective)
         if tonnes is None:
@@ -539,8 +395,6 @@ class Network:
 
     def _find_routes(self, **request: Any) -> Route:
         """Solve a route request (:func:`corridors.routing.find_routes`); subclasses may solve it faster."""
-        from corridors.routing import find_routes
-
         return find_routes(**request)
 
     def place_records(
@@ -603,8 +457,6 @@ class Network:
         list of dict
 
         """
-        from corridors.report import crossing_record
-
         out = []
         for c in self.data.crossings.values():
             rec = crossing_record(c, self.data)
@@ -627,9 +479,6 @@ class Network:
             If the nearest road node is more than :data:`MAX_SNAP_KM` away (exit code 3).
 
         """
-        from corridors.errors import UnknownPlaceError
-        from corridors.geo import nearest_point
-
         lat, lon = latlon
         road = [n for n, d in self.graph.nodes(data=True) if d["layer"] == "road"]
         if not road:
@@ -643,32 +492,8 @@ class Network:
                 f"{text.strip()} is {straight:,.0f} km from the nearest road node ({near['name']}); "
                 f"a coordinate must lie within {MAX_SNAP_KM:g} km of the network"
             )
-        costs = self.data.costs
-        distance = straight * costs.get("connector", "detour_factor")
         label = f"{lat:.4f},{lon:.4f}"
-        new = node_id(f"@{label}", "road")
-        graph.add_node(
-            new, x=lon, y=lat, place=f"@{label}", layer="road", name=label, country=near["country"], kind="point"
-        )
-        _add_pair(
-            graph,
-            new,
-            nearest,
-            f"connector:{label}",
-            [(lon, lat), (near["x"], near["y"])],
-            id=f"connector:{label}",
-            kind="road",
-            mode="road",
-            layer="road",
-            gauge_mm=None,
-            road_class="connector",
-            country=near["country"],
-            distance_km=distance,
-            time_h=distance / costs.get("connector", "speed_kmh"),
-            status="open",
-            project="",
-            **movement_cost(costs, "road", near["country"], distance),
-        )
+        new = add_point(graph, self.data.costs, label, lat, lon, nearest, straight)
         return f"@{label}", label, [new]
 
     def __repr__(self) -> str:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from corridors.data import Crossing, GeoData
     from corridors.route import Leg, Route
 
 
@@ -156,45 +155,6 @@ def nodes_table(rows: Sequence[dict[str, Any]]) -> str:
         ],
         right=(5, 6),
     )
-
-
-def crossing_record(c: Crossing, data: GeoData) -> dict[str, Any]:
-    """A crossing as a flat dict for listing and JSON."""
-    a, b = data.places[c.af_place], data.places[c.partner_place]
-    return {
-        "id": c.id,
-        "name": c.name,
-        "af_place": a.id,
-        "partner_place": b.id,
-        "partner_country": b.country,
-        "modes": list(c.modes),
-        "rail_gauge_mm": c.rail_gauge_mm,
-        "road_time_h": c.road_time_h,
-        "rail_time_h": c.rail_time_h,
-        "road_fee_usd_per_truck": c.road_fee_usd_per_truck,
-        "rail_fee_usd_per_wagon": c.rail_fee_usd_per_wagon,
-        "capacity_trucks_per_day": c.capacity_trucks_per_day,
-        "observed": [
-            {
-                "mode": v.mode,
-                "direction": v.direction,
-                "trucks_per_day": v.trucks_per_day,
-                "wagons_per_day": v.wagons_per_day,
-                "tonnes_per_day": v.tonnes_per_day,
-                "date": v.date,
-                "source": v.provenance.source,
-            }
-            for v in sorted(data.observed_volumes, key=lambda v: v.date)
-            if v.crossing == c.id
-        ],
-        "closure_prob": c.closure_prob,
-        "closure_mean_days": c.closure_mean_days,
-        "closure_group": c.closure_group or None,
-        "transload": c.transload,
-        "status": c.status,
-        "quality": c.provenance.quality,
-        "source": c.provenance.source,
-    }
 
 
 def crossings_table(rows: Sequence[dict[str, Any]]) -> str:

@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corridors.cluster import map_chunks
+from corridors.costs import LOSS_OBJECTIVES
 from corridors.demand import Flow
 from corridors.errors import NoRouteError, UsageError
 from corridors.fastpath import PathResult, Snapshot
 from corridors.overlay import Overlay
+from corridors.places import PlaceIndex
 
 if TYPE_CHECKING:
     from corridors.network import Network
@@ -341,7 +344,10 @@ def simulate(
     tonnes = problem.snapshot.model.profile.payload_t if tonnes is None else tonnes
     chunks = chunk_streams(seed, samples)
     if client is not None:
-        from corridors.cluster import batches, map_chunks
+        from corridors.cluster import (  # deferred: dask.distributed (via corridors.cluster), only for sweeps on a cluster
+            batches,
+            map_chunks,
+        )
 
         groups = batches(chunks, client)
         tallies = map_chunks(client, run_chunks, problem, [(g,) for g in groups], progress,
@@ -561,8 +567,6 @@ def criticality_problems(
         If a flow names an unknown place.
 
     """
-    from corridors.places import PlaceIndex
-
     places = PlaceIndex(network.data)
     by_cargo: dict[str, list[tuple[str, str, float]]] = {}
     for f in flows:
@@ -665,6 +669,10 @@ def criticality(
         with everything open are left out of the measure.
 
     """
+    if objective not in LOSS_OBJECTIVES:
+        raise UsageError(
+            f"criticality measures damage per tonne: choose one of {', '.join(LOSS_OBJECTIVES)}, not {objective!r}"
+        )
     cases = criticality_cases(network, edges)
     problems = criticality_problems(network, flows, objective, skip_untouched=skip_untouched)
     groups = [list(range(i, min(i + CASES_PER_CHUNK, len(cases)))) for i in range(0, len(cases), CASES_PER_CHUNK)]
@@ -672,8 +680,6 @@ def criticality(
     parts: list[np.ndarray] = []
     for problem in problems:
         if client is not None:
-            from corridors.cluster import map_chunks
-
             part = map_chunks(client, case_damage, problem, chunks, progress, weight=lambda c: len(c[0]))
         else:
             part, done = [], 0

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridors import closures
 from corridors.data import SEA_LAYER
+from corridors.graph import gauge_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -164,8 +165,8 @@ class Route:
     @property
     def legs(self) -> gpd.GeoDataFrame:
         """The legs as a GeoDataFrame (EPSG:4326), one LineString row per leg."""
-        import geopandas as gpd
-        from shapely.geometry import LineString
+        import geopandas as gpd  # deferred: geopandas (0.5 s), only for GeoDataFrames
+        from shapely.geometry import LineString  # deferred: shapely, only when geometry is built
 
         rows = [leg.to_dict() for leg in self.leg_list]
         geoms = [LineString(leg.coords if len(leg.coords) > 1 else leg.coords * 2) for leg in self.leg_list]
@@ -333,7 +334,7 @@ def build_route(
             leg.transfer_kind = d["transfer_kind"]
             land = nv["layer"] if nv["layer"] != SEA_LAYER else nu["layer"]
             leg.mode = "rail" if land.startswith("rail") else "road"
-            leg.gauge_mm = int(land[4:]) if land.startswith("rail") else None
+            leg.gauge_mm = gauge_of(land)
         legs.append(leg)
     return Route(
         origin=_endpoint_info(graph, path[0]),

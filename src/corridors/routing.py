@@ -11,64 +11,26 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from corridors.closures import least_over_groups
+from corridors.closures import ClosureModel, least_over_groups
 from corridors.costs import CostModel
-from corridors.engine import GraphEngine, PathEngine, Solver, edge_link, edge_needs, mode_bits
+from corridors.engine import GraphEngine, PathEngine, Solver
 from corridors.errors import NoRouteError
+from corridors.restrictions import Restrictions
+from corridors.route import Route, build_route
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from corridors.network import Network
-    from corridors.route import Route
 
 #: Ban sets tried at most when searching alternatives (each is one shortest-path solve).
 MAX_ALTERNATIVE_SOLVES = 200
 
 Endpoint = tuple[str, str, list[str]]  # (place id, display name, graph nodes)
-
-
-@dataclass(frozen=True)
-class Restrictions:
-    """What a route may not use.
-
-    Attributes
-    ----------
-    modes
-        Modes allowed (``road``, ``rail``).
-    places
-        Place ids to avoid (all their layers).
-    crossings
-        Crossing ids to avoid (all their modes).
-    edges
-        Edge ids to avoid.
-
-    """
-
-    modes: frozenset[str] = frozenset({"road", "rail"})
-    places: frozenset[str] = frozenset()
-    crossings: frozenset[str] = frozenset()
-    edges: frozenset[str] = frozenset()
-    nodes: frozenset[str] = field(default=frozenset(), repr=False)
-
-    def adding(self, kind: str, rec_id: str, network: Network) -> Restrictions:
-        """Return a copy that also avoids one crossing, place or edge."""
-        if kind == "crossing":
-            return replace(self, crossings=self.crossings | {rec_id})
-        if kind == "edge":
-            return replace(self, edges=self.edges | {rec_id})
-        return replace(self, places=self.places | {rec_id}, nodes=self.nodes | set(network.nodes_of(rec_id)))
-
-    def allows(self, attrs: Mapping[str, Any]) -> bool:
-        """Whether an edge with these attributes may be used (the rule :mod:`corridors.engine` masks rows by)."""
-        if edge_needs(attrs) & ~mode_bits(self.modes):
-            return False
-        kind, ident = edge_link(attrs)
-        return ident not in (self.crossings if kind == "crossing" else self.edges)
 
 
 def crossings_on(graph: nx.MultiDiGraph, solver: Solver, path: Sequence[str]) -> tuple[str, ...]:
@@ -109,8 +71,6 @@ def find_routes(
         cut the network when relaxing it would give a route.
 
     """
-    from corridors.route import build_route
-
     paths = engine or GraphEngine(graph)
     solvers: dict[Restrictions, Solver] = {}
 
@@ -188,8 +148,6 @@ def find_routes(
 
 def _closure_groups(network: Network) -> tuple[dict[str, float], dict[str, list[str]]] | None:
     """Closure probability and member crossings of each group that can close, or None."""
-    from corridors.closures import ClosureModel
-
     model = ClosureModel.from_data(network.data)
     probs = {g: p for g, p in model.group_probs().items() if p > 0}
     if not probs:

@@ -30,6 +30,7 @@ Scenarios apply in order; each returns new geodata and leaves the old untouched.
 from __future__ import annotations
 
 import copy
+import difflib
 import fnmatch
 import math
 import tomllib
@@ -212,10 +213,16 @@ def projects(data: GeoData) -> set[str]:
 
 
 def _unknown(kind: str, value: str, options: Iterable[str], scenario: Scenario) -> UnknownPlaceError:
-    import difflib
-
+    """A record the scenario names does not exist (exit code 3, like an unknown place)."""
     close = difflib.get_close_matches(value, sorted(options), n=3, cutoff=0.5)
     return UnknownPlaceError(f"scenario '{scenario.name}': unknown {kind} '{value}'", close)
+
+
+def _bad_key(kind: str, value: str, options: Iterable[str], scenario: Scenario) -> DataError:
+    """The scenario file names a field, kind or parameter the schema lacks (exit code 5: a bad file)."""
+    close = difflib.get_close_matches(value, sorted(options), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; use one of {', '.join(sorted(options)[:12])}"
+    return DataError(f"scenario '{scenario.name}': unknown {kind} '{value}'{hint}")
 
 
 def apply_scenario(data: GeoData, scenario: Scenario) -> tuple[GeoData, set[str]]:
@@ -323,7 +330,7 @@ def _change(
     if kind == "costs":
         matches = [k for k in costs.params if fnmatch.fnmatchcase(k, rest)]
         if not matches:
-            raise _unknown("cost parameter", rest, costs.params, scenario)
+            raise _bad_key("cost parameter", rest, costs.params, scenario)
         for k in matches:
             old = costs.params[k]
             costs.params[k] = Param(_check_value(key, fn(old.value), scenario), old.provenance)
@@ -336,7 +343,7 @@ def _change(
     }
     if kind == "terminal":
         if fld not in TERMINAL_FIELDS:
-            raise _unknown("terminal field", fld, TERMINAL_FIELDS, scenario)
+            raise _bad_key("terminal field", fld, TERMINAL_FIELDS, scenario)
         hits = [i for i, t in enumerate(terminals) if t.place == rec_id]
         if not hits:
             raise _unknown("terminal place", rec_id, {t.place for t in terminals}, scenario)
@@ -345,12 +352,12 @@ def _change(
             terminals[i] = replace(t, **{fld: _check_value(key, fn(getattr(t, fld)), scenario)})
         return
     if kind not in tables:
-        raise _unknown("target kind", kind, [*tables, "terminal", "costs"], scenario)
+        raise _bad_key("target kind", kind, [*tables, "terminal", "costs"], scenario)
     table, fields = tables[kind]
     if rec_id not in table:
         raise _unknown(kind, rec_id, table, scenario)
     if fld not in fields:
-        raise _unknown(f"{kind} field", fld, fields, scenario)
+        raise _bad_key(f"{kind} field", fld, fields, scenario)
     rec = table[rec_id]
     old = getattr(rec, fld)
     table[rec_id] = replace(rec, **{fld: _check_value(key, fn(old if old is not None else 0.0), scenario)})

@@ -14,10 +14,11 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from corridors.data import GeoData, load_geodata
+from corridors.checks import load_geodata
+from corridors.data import GeoData
 from corridors.osm.options import DEFAULT_HIGHWAYS, parse_bbox, parse_highways
 from corridors.osm.read import read_osm
-from corridors.osm.store import DetailedGraph, _write_atomically, network_dir
+from corridors.osm.store import DetailedGraph, network_dir, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,6 @@ def build_network(
     }
     detailed = DetailedGraph.from_graphs(read.graphs, meta)
     del read
-    _write_atomically(target, detailed.save)
+    write_atomically(target, detailed.save)
     log.info("built %s in %.1f s", target, time.perf_counter() - started)
     return target

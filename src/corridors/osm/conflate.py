@@ -26,15 +26,17 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from corridors.checks import load_geodata
 from corridors.costs import MOVEMENT_RATES, movement_cost
-from corridors.data import LAYERS, GeoData, load_geodata
+from corridors.data import LAYERS, GeoData
 from corridors.errors import UsageError
 from corridors.geo import haversine_km
-from corridors.network import CRS, Network, build_graph, node_id
-from corridors.osm.countries import _chord_to_km, _unit_vectors
+from corridors.graph import CRS, build_graph, gauge_of, node_id
+from corridors.network import Network
+from corridors.osm.countries import chord_to_km, unit_vectors
 from corridors.osm.options import DEFAULT_TOLERANCE_KM
 from corridors.osm.routing import EdgeTable, find_routes_csr
-from corridors.osm.speeds import _country_table, _need, _road_class, edge_speeds_kph
+from corridors.osm.speeds import class_of_highway, country_table, edge_speeds_kph, require_params
 from corridors.osm.store import DetailedGraph, network_dir
 from corridors.places import PlaceIndex
 
@@ -109,7 +111,7 @@ def _snap_places(
     coarse: nx.MultiDiGraph, base: DetailedGraph, tolerance_km: float, report: ConflationReport
 ) -> dict[str, tuple[int, float]]:
     """Nearest detailed node (same layer and country) of every place node, within tolerance."""
-    from scipy.spatial import cKDTree
+    from scipy.spatial import cKDTree  # deferred: scipy, only when paths are solved
 
     present = set(base.layers())
     report.coarse_layers = sorted({d["layer"] for _, d in coarse.nodes(data=True)} - present, key=LAYERS.index)
@@ -133,9 +135,9 @@ def _snap_places(
             report.snaps.append(Snap(d["place"], d["layer"], None, math.inf))
             continue
         if key not in trees:
-            trees[key] = cKDTree(_unit_vectors(base.node_x[members], base.node_y[members]))
-        chord, i = trees[key].query(_unit_vectors([d["x"]], [d["y"]])[0])
-        dist = float(_chord_to_km(chord))
+            trees[key] = cKDTree(unit_vectors(base.node_x[members], base.node_y[members]))
+        chord, i = trees[key].query(unit_vectors([d["x"]], [d["y"]])[0])
+        dist = float(chord_to_km(chord))
         if dist <= tolerance_km:
             idx = int(members[i])
             snapped[n] = (idx, dist)
@@ -150,7 +152,7 @@ def _detailed_id(base: DetailedGraph, i: int) -> str:
 
 
 @dataclass
-class _Measures:
+class Measures:
     """Per detailed edge: what the corridor graph needs, from the current costs."""
 
     country: np.ndarray
@@ -163,12 +165,12 @@ class _Measures:
     is_road: np.ndarray
 
 
-def _measures(base: DetailedGraph, costs: CostParams) -> _Measures:
+def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
     country = base.node_country[base.edge_u].astype(np.int64)
     layer = base.edge_layer
     is_road = layer == LAYERS.index("road")
     highway = np.array([*base.strings, ""], dtype=object)[base.edge_highway]
-    road_class: list[str | None] = [_road_class(h) if r else None for h, r in zip(highway, is_road, strict=True)]
+    road_class: list[str | None] = [class_of_highway(h) if r else None for h, r in zip(highway, is_road, strict=True)]
     speed = np.zeros(len(country))
     for li in np.unique(layer):
         rows = layer == li
@@ -186,36 +188,34 @@ def _measures(base: DetailedGraph, costs: CostParams) -> _Measures:
     if is_road.any():
         # the rates of corridors.costs.movement_cost, looked up once per country
         path = MOVEMENT_RATES["road"][1:]
-        table = _country_table(costs, base.countries, *path)
-        _need(table, country[is_road], base.countries, ".".join(path))
+        table = country_table(costs, base.countries, *path)
+        require_params(table, country[is_road], base.countries, ".".join(path))
         truck[is_road] = table[country[is_road]] * km[is_road]
     if (~is_road).any():
         path = MOVEMENT_RATES["rail"][1:]
-        table = _country_table(costs, base.countries, *path)
-        _need(table, country[~is_road], base.countries, ".".join(path))
+        table = country_table(costs, base.countries, *path)
+        require_params(table, country[~is_road], base.countries, ".".join(path))
         per_t[~is_road] = table[country[~is_road]] * km[~is_road]
-    return _Measures(country, road_class, speed, km, km / speed, truck, per_t, is_road)
+    return Measures(country, road_class, speed, km, km / speed, truck, per_t, is_road)
 
 
-def _detailed_graph(base: DetailedGraph, m: _Measures, progress: bool) -> tuple[nx.MultiDiGraph, list[str]]:
+def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[nx.MultiDiGraph, list[str]]:
     """The detailed layers as a corridor graph (ids ``node/OSMID:layer``, every convention attribute)."""
-    import shapely
-    from tqdm import tqdm
+    import shapely  # deferred: shapely, only when geometry is built
+    from tqdm import tqdm  # deferred: tqdm, only with progress bars
 
-    ids = [
-        node_id(f"node/{o}", LAYERS[li])
-        for o, li in zip(base.node_osmid.tolist(), base.node_layer.tolist(), strict=True)
-    ]
+    places = [f"node/{o}" for o in base.node_osmid.tolist()]
+    ids = [node_id(p, LAYERS[li]) for p, li in zip(places, base.node_layer.tolist(), strict=True)]
     graph = nx.MultiDiGraph(crs=CRS, name="corridors-osm", simplified=True)
     countries = base.countries
     graph.add_nodes_from(
         (
             i,
-            {"x": x, "y": y, "place": i.rsplit(":", 1)[0], "layer": LAYERS[li], "name": i.rsplit(":", 1)[0],
+            {"x": x, "y": y, "place": p, "layer": LAYERS[li], "name": p,
              "country": countries[c], "kind": "osm", "osmid": o},
         )
-        for i, x, y, li, c, o in zip(
-            ids, base.node_x.tolist(), base.node_y.tolist(), base.node_layer.tolist(),
+        for i, p, x, y, li, c, o in zip(
+            ids, places, base.node_x.tolist(), base.node_y.tolist(), base.node_layer.tolist(),
             base.node_country.tolist(), base.node_osmid.tolist(), strict=True,
         )
     )  # fmt: skip
@@ -225,7 +225,7 @@ def _detailed_graph(base: DetailedGraph, m: _Measures, progress: bool) -> tuple[
     ) if len(n_pts) else np.zeros(0, dtype=object)  # fmt: skip
     strings = base.strings
     way_ids: dict[int, str] = {}
-    gauge = {li: (int(LAYERS[li][4:]) if LAYERS[li] != "road" else None) for li in range(len(LAYERS))}
+    gauge = {li: gauge_of(LAYERS[li]) for li in range(len(LAYERS))}
     layer = base.edge_layer.tolist()
     edges = zip(
         base.edge_u.tolist(), base.edge_v.tolist(), base.edge_key.tolist(), base.edge_osmid.tolist(), layer,
@@ -291,8 +291,8 @@ def _detailed_graph(base: DetailedGraph, m: _Measures, progress: bool) -> tuple[
 
 def _components(base: DetailedGraph) -> np.ndarray:
     """Weakly connected component label of every detailed node."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse import coo_matrix  # deferred: scipy, only when paths are solved
+    from scipy.sparse.csgraph import connected_components  # deferred: scipy, only when paths are solved
 
     n = len(base.node_osmid)
     m = coo_matrix((np.ones(len(base.edge_u)), (base.edge_u, base.edge_v)), shape=(n, n)).tocsr()
@@ -310,7 +310,7 @@ def _connector(place: Mapping[str, Any], near: Mapping[str, Any], costs: CostPar
         "kind": "road" if road else "rail",
         "mode": "road" if road else "rail",
         "layer": layer,
-        "gauge_mm": None if road else int(layer[4:]),
+        "gauge_mm": gauge_of(layer),
         "road_class": "connector" if road else None,
         "country": country,
         "distance_km": km,
@@ -377,8 +377,30 @@ class OSMNetwork(Network):
     conflation: ConflationReport
     tolerance_km: float
 
-    def __init__(self, data: GeoData, open_projects: Iterable[str] = ()) -> None:
-        raise TypeError("make an OSMNetwork with load_osm_network() or OSMNetwork.from_detailed()")
+    def __init__(
+        self,
+        data: GeoData,
+        graph: nx.MultiDiGraph,
+        open_projects: Iterable[str],
+        *,
+        detailed: DetailedGraph,
+        conflation: ConflationReport,
+        tolerance_km: float,
+        table: tuple[list[str], Measures, list[tuple[str, str, str]]],
+    ) -> None:
+        """Assemble a network from the parts :meth:`from_detailed` builds (use that, or :func:`load_osm_network`).
+
+        ``table`` is what the CSR edge table is made of: the detailed node ids, the edge
+        measures and the overlay edges (geodata links kept, connectors).
+        """
+        self.data = data
+        self.open_projects = tuple(open_projects)
+        self.graph = graph
+        self.places = OSMPlaceIndex(data, np.unique(detailed.edge_osmid))
+        self.detailed = detailed
+        self.conflation = conflation
+        self.tolerance_km = tolerance_km
+        self._table = EdgeTable(self, *table)
 
     @classmethod
     def from_detailed(
@@ -438,7 +460,7 @@ class OSMNetwork(Network):
             graph.add_edge(u, v, key=k, **d)
             overlay.append((u, v, k))
         report.kept_edges = sorted(set(report.kept_edges))
-        from shapely.geometry import LineString
+        from shapely.geometry import LineString  # deferred: shapely, only when geometry is built
 
         for n, (idx, _) in snapped.items():
             place, near = coarse.nodes[n], graph.nodes[ids[idx]]
@@ -460,13 +482,15 @@ class OSMNetwork(Network):
                 ", ".join(f"{s.place}:{s.layer}" for s in report.unsnapped[:3]),
             )
 
-        net = cls.from_graph(data, graph, opened)
-        net.places = OSMPlaceIndex(data, np.unique(detailed.edge_osmid))
-        net.detailed = detailed
-        net.conflation = report
-        net.tolerance_km = tolerance_km
-        net._table = EdgeTable(net, ids, measures, overlay)
-        return net
+        return cls(
+            data,
+            graph,
+            opened,
+            detailed=detailed,
+            conflation=report,
+            tolerance_km=tolerance_km,
+            table=(ids, measures, overlay),
+        )
 
     def _rebuild(self, data: GeoData, open_projects: Sequence[str]) -> OSMNetwork:
         """Lay changed geodata (a scenario applied) over the same detailed graph."""

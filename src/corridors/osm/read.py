@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import xml.sax
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree.ElementTree import ParseError
 
 import networkx as nx
 import numpy as np
 
-from corridors.data import GeoData, load_geodata
+from corridors.checks import load_geodata
+from corridors.data import GeoData
 from corridors.errors import UsageError
-from corridors.network import CRS
+from corridors.graph import CRS
 from corridors.osm.countries import CountryLocator
 from corridors.osm.options import DEFAULT_HIGHWAYS, RAIL_GAUGES, parse_bbox, parse_gauges, parse_highways
 from corridors.osm.speeds import add_edge_speeds
@@ -105,7 +109,8 @@ def _check_file(path: str | Path) -> Path:
     return path
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line (whitespace folded, at most 200 characters)."""
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
@@ -159,7 +164,6 @@ class _WayCollector:
     """Accumulates ways of one layer into flat arrays."""
 
     def __init__(self) -> None:
-        from array import array
 
         self.osmid, self.oneway, self.attrs = array("q"), array("b"), array("l")
         self.offsets = array("q", [0])
@@ -200,8 +204,8 @@ def _read_pbf_ways(
     path: Path, highways: frozenset[str], rail: bool, unknown: Counter[str], progress: bool
 ) -> dict[str, RawWays]:
     """Stream the highway and railway ways of a PBF (or any file pyosmium reads) with locations."""
-    import osmium
-    from tqdm import tqdm
+    import osmium  # deferred: pyosmium, only for .pbf files
+    from tqdm import tqdm  # deferred: tqdm, only with progress bars
 
     collectors: dict[str, _WayCollector] = {}
     keys = ("highway", "railway") if rail else ("highway",)
@@ -231,7 +235,7 @@ def _read_pbf_ways(
                 for layer in layers:
                     collectors.setdefault(layer, _WayCollector()).add(way.id, attrs, nodes)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise UsageError(f"{path}: not a readable OSM file ({_one_line(exc)})") from None
+        raise UsageError(f"{path}: not a readable OSM file ({one_line(exc)})") from None
     return {layer: c.result() for layer, c in collectors.items()}
 
 
@@ -262,10 +266,10 @@ def split_ways(
         ``x``, ``y``, ``country``; edges indexed by ``(u, v, key)``.
 
     """
-    import geopandas as gpd
-    import osmnx as ox
-    import pandas as pd
-    import shapely
+    import geopandas as gpd  # deferred: geopandas (0.5 s), only for GeoDataFrames
+    import osmnx as ox  # deferred: osmnx (1 s), only for OSM files and exports
+    import pandas as pd  # deferred: pandas, only for OSM reads
+    import shapely  # deferred: shapely, only when geometry is built
 
     n_ways = len(ways.osmid)
     counts = np.diff(ways.offsets)
@@ -431,7 +435,7 @@ def split_ways(
 
 @contextlib.contextmanager
 def _osmnx_way_tags() -> Iterator[None]:
-    import osmnx as ox
+    import osmnx as ox  # deferred: osmnx (1 s), only for OSM files and exports
 
     saved = ox.settings.useful_tags_way
     ox.settings.useful_tags_way = list(_WAY_TAGS)
@@ -451,12 +455,8 @@ def _read_xml(
     progress: bool,
 ) -> dict[str, nx.MultiDiGraph]:
     """Read OSM XML with osmnx, split it into layers, cut borders and simplify each layer."""
-    import xml.sax
-    from xml.etree.ElementTree import ParseError
-
-    import osmnx as ox
-    from osmnx._errors import InsufficientResponseError
-    from tqdm import tqdm
+    import osmnx as ox  # deferred: osmnx (1 s), only for OSM files and exports
+    from tqdm import tqdm  # deferred: tqdm, only with progress bars
 
     with path.open("rb") as handle:
         head = handle.read(4096)
@@ -466,9 +466,9 @@ def _read_xml(
         with _osmnx_way_tags():
             raw = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except (ParseError, xml.sax.SAXException, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not a readable OSM XML file ({_one_line(exc)})") from None
-    except InsufficientResponseError:
-        raise UsageError(f"{path}: no OSM nodes or ways in the file") from None
+        raise UsageError(f"{path}: not a readable OSM XML file ({one_line(exc)})") from None
+    except ValueError as exc:  # osmnx raises a ValueError subclass when the file holds no graph
+        raise UsageError(f"{path}: no OSM nodes or ways in the file ({one_line(exc)})") from None
     except KeyError:
         raise UsageError(
             f"{path}: ways refer to nodes missing from the file; extract with complete ways "
@@ -589,8 +589,8 @@ def _read_pbf(
     report: BuildReport,
     progress: bool,
 ) -> dict[str, nx.MultiDiGraph]:
-    import osmnx as ox
-    from tqdm import tqdm
+    import osmnx as ox  # deferred: osmnx (1 s), only for OSM files and exports
+    from tqdm import tqdm  # deferred: tqdm, only with progress bars
 
     unknown: Counter[str] = Counter()
     raw = _read_pbf_ways(path, highways, rail, unknown, progress)

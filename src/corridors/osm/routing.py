@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from corridors.engine import EdgeTable
+from corridors.routing import find_routes
 
 if TYPE_CHECKING:
     from corridors.route import Route
@@ -23,6 +24,4 @@ def find_routes_csr(*, table: EdgeTable, **request: Any) -> Route:
     Takes the same keyword arguments and gives the same result (best route with
     ``alternatives``, the same search for alternatives and the same no-route explanations).
     """
-    from corridors.routing import find_routes
-
     return find_routes(**request, engine=table)

@@ -24,12 +24,13 @@ if TYPE_CHECKING:
     from corridors.data import CostParams
 
 
-def _country_table(costs: CostParams, countries: Sequence[str], *path: str) -> np.ndarray:
+def country_table(costs: CostParams, countries: Sequence[str], *path: str) -> np.ndarray:
     """``costs[path + (country,)]`` per country (NaN where missing)."""
     return np.array([costs.get(*path, c) if costs.has(*path, c) else math.nan for c in countries])
 
 
-def _need(values: np.ndarray, used: np.ndarray, countries: Sequence[str], what: str) -> None:
+def require_params(values: np.ndarray, used: np.ndarray, countries: Sequence[str], what: str) -> None:
+    """Raise DataError naming the first used country whose parameter ``what`` is missing (NaN)."""
     missing = sorted({countries[c] for c in np.unique(used) if not math.isfinite(values[c])})
     if missing:
         raise DataError(f"costs.toml: missing parameter {what}.{missing[0]} (needed by the detailed network)")
@@ -72,26 +73,28 @@ def edge_speeds_kph(
     """
     country = np.asarray(country, dtype=np.int64)
     if layer == "road":
-        table = _country_table(costs, countries, "road", "speed_kmh")
-        _need(table, country, countries, "road.speed_kmh")
+        table = country_table(costs, countries, "road", "speed_kmh")
+        require_params(table, country, countries, "road.speed_kmh")
         classes = sorted({c for c in road_class if c})
         factor = {c: costs.get("road", "class_speed_factor", c) for c in classes}
         speed = table[country] * np.array([factor[c] for c in road_class], dtype=float)
     else:
-        table = _country_table(costs, countries, "rail", "speed_kmh")
-        _need(table, country, countries, "rail.speed_kmh")
+        table = country_table(costs, countries, "rail", "speed_kmh")
+        require_params(table, country, countries, "rail.speed_kmh")
         speed = table[country].astype(float)
     limit = np.asarray(maxspeed_kph, dtype=float)
     capped = np.isfinite(limit) & (limit > 0)
     return np.where(capped, np.minimum(speed, np.where(capped, limit, np.inf)), speed)
 
 
-def _edge_maxspeed(d: Mapping[str, Any]) -> float:
+def edge_maxspeed(d: Mapping[str, Any]) -> float:
+    """The HGV speed limit of an OSM edge if tagged, else its general limit (km/h; NaN if none)."""
     hgv = parse_maxspeed(d.get("maxspeed:hgv"))
     return hgv if math.isfinite(hgv) else parse_maxspeed(d.get("maxspeed"))
 
 
-def _road_class(highway: Any) -> str:
+def class_of_highway(highway: Any) -> str:
+    """The corridor road class of an OSM ``highway`` value (the most important of a list)."""
     if isinstance(highway, list):  # osmnx keeps several values when ways merge
         highway = sorted(highway, key=list(HIGHWAY_CLASSES).index)[0]
     return HIGHWAY_CLASSES.get(highway, "secondary")
@@ -119,8 +122,8 @@ def add_edge_speeds(graph: nx.MultiDiGraph, costs: CostParams, layer: str) -> nx
     countries = sorted({d["country"] for _, d in graph.nodes(data=True)})
     code = {c: i for i, c in enumerate(countries)}
     country = np.array([code[graph.nodes[u]["country"]] for u, _, _ in edges], dtype=np.int64)
-    classes = [_road_class(d.get("highway")) if layer == "road" else None for _, _, d in edges]
-    maxspeed = np.array([_edge_maxspeed(d) for _, _, d in edges])
+    classes = [class_of_highway(d.get("highway")) if layer == "road" else None for _, _, d in edges]
+    maxspeed = np.array([edge_maxspeed(d) for _, _, d in edges])
     speed = edge_speeds_kph(layer, classes, country, countries, maxspeed, costs)
     for (u, _, d), cls, kph in zip(edges, classes, speed, strict=True):
         if cls:

@@ -1,7 +1,7 @@
 """Where detailed networks live and how they are stored.
 
 A network is the folder ``<data root>/networks/NAME`` (:func:`data_root`, :func:`network_dir`),
-written atomically (:func:`_write_atomically`) in a compact columnar format (``graph.npz`` +
+written atomically (:func:`write_atomically`) in a compact columnar format (``graph.npz`` +
 ``meta.json``, see :class:`DetailedGraph`) rather than GraphML: for a million edges GraphML is
 several times larger and takes minutes and gigabytes to parse back (every attribute a string),
 while the arrays load in seconds and carry exactly what conflation needs.
@@ -25,8 +25,8 @@ import numpy as np
 
 from corridors.data import LAYERS
 from corridors.errors import UsageError
-from corridors.osm.read import _one_line
-from corridors.osm.speeds import _edge_maxspeed
+from corridors.osm.read import one_line
+from corridors.osm.speeds import edge_maxspeed
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -172,7 +172,7 @@ class DetailedGraph:
                 cols["edge_highway"].append(sid(d.get("highway") if layer == "road" else "rail"))
                 cols["edge_oneway"].append(bool(d.get("oneway", False)))
                 cols["edge_reversed"].append(bool(d.get("reversed", False) is True))
-                cols["edge_maxspeed"].append(_edge_maxspeed(d))
+                cols["edge_maxspeed"].append(edge_maxspeed(d))
                 cols["edge_length"].append(d["length"])
                 cols["edge_name"].append(sid(d.get("name")))
                 cols["edge_ref"].append(sid(d.get("ref")))
@@ -231,12 +231,12 @@ class DetailedGraph:
         except UsageError:
             raise
         except (OSError, ValueError, KeyError) as exc:
-            raise UsageError(f"detailed network '{name}' is damaged ({_one_line(exc)}); build it again") from None
+            raise UsageError(f"detailed network '{name}' is damaged ({one_line(exc)}); build it again") from None
         countries, strings = meta.pop("countries"), meta.pop("strings")
         return cls(**arrays, countries=countries, strings=strings, meta=meta)
 
 
-def _write_atomically(target: Path, write: Any) -> None:
+def write_atomically(target: Path, write: Any) -> None:
     """Write a folder next to ``target`` and swap it in, so readers never see half of it."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

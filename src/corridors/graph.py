@@ -1,0 +1,340 @@
+"""The layered multimodal graph: how geodata becomes nodes and edges, and the graph contract.
+
+Every place becomes one graph node per layer it serves (``HAIRATAN:road``,
+``HAIRATAN:rail1520``). Road and rail edges join places within a layer; crossing edges join
+the two sides of a border once per mode; transfer edges join layers inside a terminal and
+carry its transshipment penalty. The graph is a networkx ``MultiDiGraph`` that osmnx accepts:
+graph attribute ``crs``, node ``x``/``y``, edge ``length`` in metres and ``geometry``.
+
+The contract (:func:`check_graph`): every node carries ``place`` and ``layer`` (code reads
+them from the attributes, never from the node id), ``x``, ``y``, ``name``, ``country`` and
+``kind``; every edge carries ``kind``, ``mode``, ``layer``, ``distance_km`` and ``time_h``
+and what its kind is priced by. A graph from outside (:meth:`corridors.network.Network.from_graph`,
+the OSM builders) is checked once where it enters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import networkx as nx
+from shapely.geometry import LineString
+
+from corridors.costs import movement_cost
+from corridors.data import LAYERS, SEA_LAYER, CostParams, Crossing, Edge, GeoData, Place
+from corridors.errors import DataError
+from corridors.geo import haversine_km
+
+CRS = "EPSG:4326"
+
+
+def node_id(place: str, layer: str) -> str:
+    """Return the graph node id of a place on a layer, e.g. ``HAIRATAN:rail1520``."""
+    return f"{place}:{layer}"
+
+
+def _edge_time_h(edge: Edge, costs: CostParams) -> float:
+    if edge.speed_kmh:
+        speed = edge.speed_kmh
+    elif edge.mode == "road":
+        speed = costs.get("road", "speed_kmh", edge.country) * costs.get(
+            "road", "class_speed_factor", edge.road_class or "primary"
+        )
+    else:
+        speed = costs.get("rail", "speed_kmh", edge.country)
+    return edge.distance_km / speed
+
+
+def _line(coords: Sequence[tuple[float, float]]) -> LineString:
+    if len(coords) == 1:
+        coords = [coords[0], coords[0]]
+    return LineString(coords)
+
+
+def _add_pair(
+    graph: nx.MultiDiGraph, u: str, v: str, key: str, coords: list[tuple[float, float]], **attrs: Any
+) -> None:
+    """Add an edge in both directions with the geometry drawn from ``u`` to ``v``."""
+    length = attrs["distance_km"] * 1000.0
+    graph.add_edge(u, v, key=key, length=length, geometry=_line(coords), **attrs)
+    graph.add_edge(v, u, key=key, length=length, geometry=_line(coords[::-1]), **attrs)
+
+
+def _ensure_node(graph: nx.MultiDiGraph, place: Place, layer: str) -> str:
+    n = node_id(place.id, layer)
+    if n not in graph:
+        graph.add_node(
+            n,
+            x=place.lon,
+            y=place.lat,
+            place=place.id,
+            layer=layer,
+            name=place.name,
+            country=place.country,
+            kind=place.kind,
+        )
+    return n
+
+
+def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiGraph:
+    """Build the layered corridor graph from geodata.
+
+    Parameters
+    ----------
+    data
+        Loaded geodata.
+    open_projects
+        Project ids whose planned or under-construction links are built; the rest are left out.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Node ids ``PLACE:layer``; edge keys are edge ids, ``CROSSING:mode`` for crossings and
+        ``PLACE:from->to`` for transfers. Every edge has ``kind`` (road, rail, crossing,
+        transfer), ``mode``, ``layer``, ``distance_km``, ``length`` (m), ``time_h``, its cost
+        basis (``cost_usd_per_truck``, ``cost_usd_per_wagon``, ``cost_usd_per_t``) and
+        ``geometry``.
+
+    """
+    costs = data.costs
+    opened = set(open_projects)
+    graph = nx.MultiDiGraph(crs=CRS, name="corridors")
+    places = data.places
+
+    for e in data.edges.values():
+        if not _is_built(e.status, e.project, opened):
+            continue
+        a, b = places[e.from_id], places[e.to_id]
+        u, v = _ensure_node(graph, a, e.layer), _ensure_node(graph, b, e.layer)
+        coords = [(a.lon, a.lat), *((w.lon, w.lat) for w in e.via), (b.lon, b.lat)]
+        cost = movement_cost(costs, e.mode, e.country, e.distance_km)
+        _add_pair(
+            graph,
+            u,
+            v,
+            e.id,
+            coords,
+            id=e.id,
+            kind=e.mode,
+            mode=e.mode,
+            layer=e.layer,
+            gauge_mm=e.gauge_mm,
+            road_class=e.road_class,
+            country=e.country,
+            distance_km=e.distance_km,
+            time_h=_edge_time_h(e, costs),
+            status=e.status,
+            project=e.project,
+            **cost,
+        )
+
+    for c in data.crossings.values():
+        if not _is_built(c.status, c.project, opened):
+            continue
+        _add_crossing(graph, data, c)
+
+    for t in data.terminals:
+        a, b = node_id(t.place, t.from_layer), node_id(t.place, t.to_layer)
+        if a not in graph or b not in graph:
+            continue  # the place does not (yet) serve both layers
+        _add_transfer(
+            graph, places[t.place], a, b, (t.from_layer, t.to_layer), t.kind, t.time_h, t.cost_usd_per_t, t.cargo
+        )
+
+    for port in data.ports.values():
+        p = places[port.place]
+        land = [n for n in (node_id(p.id, layer) for layer in LAYERS) if n in graph]
+        if not land:
+            continue
+        quay = _ensure_node(graph, p, SEA_LAYER)
+        for n in land:
+            layers = (SEA_LAYER, graph.nodes[n]["layer"])
+            _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t)
+    return graph
+
+
+def _add_transfer(
+    graph: nx.MultiDiGraph,
+    place: Place,
+    a: str,
+    b: str,
+    layers: tuple[str, str],
+    kind: str,
+    time_h: float,
+    cost_usd_per_t: float,
+    cargo: tuple[str, ...] | None = None,
+) -> None:
+    """Join two layers of one place both ways (a terminal's transfer or a port's quay)."""
+    key = f"{place.id}:{layers[0]}->{layers[1]}"
+    extra = {"cargo": cargo} if cargo is not None else {}
+    _add_pair(
+        graph, a, b, key, [(place.lon, place.lat)], id=key, kind="transfer", mode="transfer",
+        layer=f"{layers[0]}<->{layers[1]}", transfer_kind=kind, distance_km=0.0, time_h=time_h,
+        cost_usd_per_t=cost_usd_per_t, country=place.country, **extra,
+    )  # fmt: skip
+
+
+def _is_built(status: str, project: str, opened: set[str]) -> bool:
+    """Open links are built; planned ones when their project is opened; closed ones never."""
+    return status == "open" or (status in ("planned", "under_construction") and project in opened)
+
+
+def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
+    a, b = data.places[c.af_place], data.places[c.partner_place]
+    distance = haversine_km(a.lat, a.lon, b.lat, b.lon)
+    group = data.groups.get(c.closure_group)
+    for mode, layer in c.layers():
+        u, v = _ensure_node(graph, a, layer), _ensure_node(graph, b, layer)
+        attrs: dict[str, Any] = {
+            "id": f"{c.id}:{mode}",
+            "kind": "crossing",
+            "mode": mode,
+            "layer": layer,
+            "gauge_mm": c.rail_gauge_mm if mode == "rail" else None,
+            "crossing_id": c.id,
+            "crossing_name": c.name,
+            "distance_km": distance,
+            "status": c.status,
+            "closure_prob": c.closure_prob,
+            "closure_mean_days": c.closure_mean_days,
+            "closure_group": c.closure_group,
+            "group_closure_prob": group.closure_prob if group else 0.0,
+        }
+        if mode == "road":
+            attrs["cost_usd_per_truck"] = c.road_fee_usd_per_truck or 0.0
+            time = c.road_time_h or 0.0
+        else:
+            attrs["cost_usd_per_wagon"] = c.rail_fee_usd_per_wagon or 0.0
+            time = c.rail_time_h or 0.0
+        if c.transload and mode == "road":
+            attrs["transload_cost_usd_per_t"] = data.costs.get("crossing", "transload_cost_usd_per_t")
+            attrs["transload_time_h"] = data.costs.get("crossing", "transload_time_h")
+            attrs["cost_usd_per_t"] = attrs["transload_cost_usd_per_t"]
+            time += attrs["transload_time_h"]
+        attrs["time_h"] = time
+        _add_pair(graph, u, v, f"{c.id}:{mode}", [(a.lon, a.lat), (b.lon, b.lat)], **attrs)
+
+
+#: Attributes every node carries.
+NODE_ATTRS: tuple[str, ...] = ("x", "y", "place", "layer", "name", "country", "kind")
+#: Attributes every edge carries.
+EDGE_ATTRS: tuple[str, ...] = ("id", "kind", "mode", "layer", "distance_km", "time_h")
+#: What each edge kind needs beyond :data:`EDGE_ATTRS`.
+KIND_ATTRS: dict[str, tuple[str, ...]] = {
+    "road": (),
+    "rail": (),
+    "crossing": ("crossing_id", "closure_prob"),
+    "transfer": ("transfer_kind",),
+}
+#: Edges priced by none of these cost nothing but their time.
+COST_ATTRS: tuple[str, ...] = ("cost_usd_per_truck", "cost_usd_per_wagon", "cost_usd_per_t")
+
+
+def gauge_of(layer: str) -> int | None:
+    """The track gauge (mm) of a rail layer (``rail1520`` -> 1520); None for road and sea.
+
+    Parameters
+    ----------
+    layer
+        A layer name of :data:`corridors.data.LAYERS` or :data:`corridors.data.SEA_LAYER`.
+
+    Returns
+    -------
+    int or None
+
+    """
+    return int(layer.removeprefix("rail")) if layer.startswith("rail") else None
+
+
+def check_graph(graph: Any, what: str = "graph") -> None:
+    """Check that a graph follows the corridor graph contract, once, where it enters.
+
+    Parameters
+    ----------
+    graph
+        The graph to check: a ``networkx.MultiDiGraph`` built by :func:`build_graph` or with
+        its conventions (see the module docstring).
+    what
+        How to name the graph in the message.
+
+    Raises
+    ------
+    DataError
+        Naming the first node or edge that lacks an attribute, holds a wrong value, or the
+        graph is not a MultiDiGraph.
+
+    """
+    if not isinstance(graph, nx.MultiDiGraph):
+        raise DataError(f"{what} must be a networkx MultiDiGraph, not {type(graph).__name__}")
+    layers = {*LAYERS, SEA_LAYER}
+    for n, d in graph.nodes(data=True):
+        missing = [a for a in NODE_ATTRS if a not in d]
+        if missing:
+            raise DataError(f"{what}: node {n!r} lacks {', '.join(missing)}")
+        if d["layer"] not in layers:
+            raise DataError(f"{what}: node {n!r} has unknown layer {d['layer']!r}")
+    for u, v, k, d in graph.edges(keys=True, data=True):
+        kind = d.get("kind")
+        if kind not in KIND_ATTRS:
+            raise DataError(f"{what}: edge {u!r}->{v!r} ({k}) has unknown kind {kind!r}")
+        missing = [a for a in (*EDGE_ATTRS, *KIND_ATTRS[kind]) if a not in d]
+        if missing:
+            raise DataError(f"{what}: edge {u!r}->{v!r} ({k}) lacks {', '.join(missing)}")
+        for a in ("distance_km", "time_h", *COST_ATTRS):
+            x = d.get(a, 0.0)
+            if not isinstance(x, (int, float)) or not x >= 0:  # also refuses NaN
+                raise DataError(f"{what}: edge {u!r}->{v!r} ({k}) has {a} = {x!r}; it must be a number >= 0")
+
+
+def add_point(
+    graph: nx.MultiDiGraph, costs: CostParams, label: str, lat: float, lon: float, nearest: str, straight_km: float
+) -> str:
+    """Add a point node joined to a road node by a connector leg (both ways).
+
+    Parameters
+    ----------
+    graph
+        The graph to extend (changed in place).
+    costs
+        Cost parameters: the connector's detour factor and speed, the road cost per km.
+    label
+        The point's label (``LAT,LON`` rounded); its place id is ``@label``.
+    lat, lon
+        The point.
+    nearest
+        The road node it joins.
+    straight_km
+        Great-circle distance from the point to ``nearest``.
+
+    Returns
+    -------
+    str
+        The new node id.
+
+    """
+    near = graph.nodes[nearest]
+    distance = straight_km * costs.get("connector", "detour_factor")
+    place = f"@{label}"
+    new = node_id(place, "road")
+    graph.add_node(new, x=lon, y=lat, place=place, layer="road", name=label, country=near["country"], kind="point")
+    _add_pair(
+        graph,
+        new,
+        nearest,
+        f"connector:{label}",
+        [(lon, lat), (near["x"], near["y"])],
+        id=f"connector:{label}",
+        kind="road",
+        mode="road",
+        layer="road",
+        gauge_mm=None,
+        road_class="connector",
+        country=near["country"],
+        distance_km=distance,
+        time_h=distance / costs.get("connector", "speed_kmh"),
+        status="open",
+        project="",
+        **movement_cost(costs, "road", near["country"], distance),
+    )
+    return new
