@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from corridors.engine import Solver
-    from corridors.network import Network
-    from corridors.routing import Endpoint
 
 #: Version of the JSON output schema (README, "JSON output").
 SCHEMA_VERSION = 1
@@ -263,12 +261,9 @@ def _endpoint_info(graph: nx.MultiDiGraph, node: str) -> dict[str, Any]:
 
 def build_route(
     *,
-    network: Network,
     graph: nx.MultiDiGraph,
     router: Solver,
     path: list[str],
-    origin: Endpoint,
-    destination: Endpoint,
     tonnes: float,
     objective: str,
 ) -> Route:
@@ -276,16 +271,12 @@ def build_route(
 
     Parameters
     ----------
-    network
-        The network (for place names).
     graph
         The graph the path was found on.
     router
         The solver that found it (its cost model and restrictions pick each parallel edge).
     path
         Graph nodes from origin to destination.
-    origin, destination
-        The endpoints as resolved.
     tonnes
         Shipment size.
     objective

@@ -130,12 +130,9 @@ def find_routes(
 
     routes = [
         build_route(
-            network=network,
             graph=graph,
             router=solver(r),
             path=path,
-            origin=origin,
-            destination=destination,
             tonnes=tonnes,
             objective=objective,
         )
