@@ -261,21 +261,6 @@ def _progress(total: int, unit: str, quiet: bool) -> Iterator[Callable[[int], No
         bar.close()
 
 
-def _cumulative(update: Callable[[int], None] | None) -> Callable[[int], None] | None:
-    """Turn per-cargo "done so far" counts into one running total for a progress bar."""
-    if update is None:
-        return None
-    state = {"offset": 0, "last": 0}
-
-    def report(done: int) -> None:
-        if done < state["last"]:
-            state["offset"] += state["last"]
-        state["last"] = done
-        update(state["offset"] + done)
-
-    return report
-
-
 def cmd_risk(args: argparse.Namespace) -> int:
     """``risk``: Monte Carlo over closure states."""
     from corridors import report  # deferred: heavy stack
@@ -313,15 +298,13 @@ def cmd_criticality(args: argparse.Namespace) -> int:
     from corridors import report  # deferred: heavy stack
     from corridors.cluster import connect  # deferred: heavy stack
     from corridors.demand import default_od_path, load_flows  # deferred: heavy stack
-    from corridors.risk import criticality, criticality_cases  # deferred: heavy stack
+    from corridors.risk import criticality, criticality_size  # deferred: heavy stack
 
     net = _load(args)
     flows = load_flows(args.od or default_od_path(net.data.directory))
-    n_cases = len(criticality_cases(net, args.edges)) * len({f.cargo for f in flows})
+    n_cases = criticality_size(net, flows, args.edges)
     with _progress(n_cases, "case", quiet=args.json) as bar, connect(args.workers, args.scheduler) as client:
-        rows = criticality(
-            net, flows, edges=args.edges, objective=args.objective, progress=_cumulative(bar), client=client
-        )
+        rows = criticality(net, flows, edges=args.edges, objective=args.objective, progress=bar, client=client)
     if args.map:
         from corridors import maps  # deferred: heavy stack
 
@@ -520,8 +503,6 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786"
     )
-
-
 
 
 def _country(text: str) -> str:

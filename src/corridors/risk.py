@@ -553,6 +553,27 @@ def criticality_cases(network: Network, edges: bool) -> list[tuple[str, str, str
     return cases
 
 
+def criticality_size(network: Network, flows: Sequence[Flow], edges: bool) -> int:
+    """How many cases :func:`criticality` solves: each closure once per cargo profile of the flows.
+
+    Parameters
+    ----------
+    network
+        The network.
+    flows
+        The demand.
+    edges
+        Whether edges are closed too.
+
+    Returns
+    -------
+    int
+        The total its ``progress`` callback counts up to.
+
+    """
+    return len(criticality_cases(network, edges)) * len({f.cargo for f in flows})
+
+
 def criticality_problems(
     network: Network, flows: Sequence[Flow], objective: str, *, skip_untouched: bool = True
 ) -> list[CriticalityProblem]:
@@ -655,7 +676,7 @@ def criticality(
     objective
         What routes minimise (the extra cost is measured in that objective's unit x tonnes).
     progress
-        Called with the number of cases done (per cargo profile).
+        Called with the number of cases done so far, out of :func:`criticality_size`.
     client
         A ``dask.distributed.Client`` to spread the cases over; None runs in this process.
     skip_untouched
@@ -678,16 +699,18 @@ def criticality(
     groups = [list(range(i, min(i + CASES_PER_CHUNK, len(cases)))) for i in range(0, len(cases), CASES_PER_CHUNK)]
     chunks = [([cases[i][1] for i in g],) for g in groups]
     parts: list[np.ndarray] = []
-    for problem in problems:
+    for n, problem in enumerate(problems):
+        offset = n * len(cases)
+        report = None if progress is None else (lambda done, offset=offset: progress(offset + done))
         if client is not None:
-            part = map_chunks(client, case_damage, problem, chunks, progress, weight=lambda c: len(c[0]))
+            part = map_chunks(client, case_damage, problem, chunks, report, weight=lambda c: len(c[0]))
         else:
             part, done = [], 0
             for (ids,) in chunks:
                 part.append(case_damage(problem, ids))
                 done += len(ids)
-                if progress:
-                    progress(done)
+                if report:
+                    report(done)
         parts.append(np.concatenate(part) if part else np.zeros((0, 4)))
     damage = np.sum(parts, axis=0) if parts else np.zeros((len(cases), 4))
     extra, lost, rerouted, tonnes_lost = damage[:, 0], damage[:, 1], damage[:, 2], damage[:, 3]
