@@ -188,6 +188,25 @@ def test_arabian_sea_point_is_refused():
 BASELINE = REPO / "tests" / "fidelity_passing.txt"
 
 
+# 9 (fidelity pass, 2026-12). Foreign-truck entry fees and the Ghulam Khan trading days ---------
+
+
+def test_entering_turkmenistan_costs_its_foreign_truck_fee(shipped_net):
+    # costs.toml [road.entry_fee_usd_per_truck]: TM 250 (decree of Sep 2022); Iran has none.
+    fee = COSTS["road"]["entry_fee_usd_per_truck"]["TM"]["value"]
+    srk = float(_crossing("SRK")["road_fee_usd_per_truck"])
+    g = shipped_net.graph
+    assert g["SARAKHS_IR:road"]["SARAKHS_TM:road"]["SRK:road"]["cost_usd_per_truck"] == srk + fee
+    assert g["SARAKHS_TM:road"]["SARAKHS_IR:road"]["SRK:road"]["cost_usd_per_truck"] == srk
+
+
+def test_ghulam_khan_waits_for_its_trading_days(shipped_net):
+    # 52.6 h national proxy + (3/7 x 36 h + 5/7 x 60 h) / 2 = 52.6 + 29.1 h.
+    assert float(_crossing("GKH")["road_time_h"]) == pytest.approx(52.6 + (3 / 7 * 36 + 5 / 7 * 60) / 2, abs=0.05)
+    route = shipped_net.route("Karachi", "Kabul", modes=["road"])
+    assert route.crossings == ["TRK"]
+
+
 def test_fidelity_rows_that_passed_still_pass(shipped_net):
     passing = {line.strip() for line in BASELINE.read_text().splitlines() if line.strip() and not line.startswith("#")}
     data = shipped_net.data

@@ -84,3 +84,35 @@ def test_osmnx_accepts_the_graph(toy_net):
 def test_edge_length_metres_matches_distance(toy_net):
     for _, _, d in toy_net.graph.edges(data=True):
         assert d["length"] == pytest.approx(d["distance_km"] * 1000)
+
+
+def test_foreign_truck_entry_fee_is_charged_in_the_direction_entered(toy_dir):
+    from corridors.network import load_network
+
+    fee = '\n[road.entry_fee_usd_per_truck]\nAF = { value = 100.0, source = "https://example.org/t", quality = "M" }\n'
+    with (toy_dir / "costs.toml").open("a", encoding="utf-8") as fh:
+        fh.write(fee)
+    net = load_network(toy_dir)
+    g = net.graph
+    into_af = g["UZPOST:road"]["AFPOST:road"]["X1:road"]
+    into_uz = g["AFPOST:road"]["UZPOST:road"]["X1:road"]
+    assert into_af["cost_usd_per_truck"] == 300.0  # crossing fee 200 + AF entry fee 100
+    assert into_uz["cost_usd_per_truck"] == 200.0  # UZ charges none in this file
+    assert into_af["entry_fee_usd_per_truck"] == 100.0
+    assert g["AFPOST:rail1520"]["UZPOST:rail1520"]["X1:rail"].get("cost_usd_per_wagon") == 120.0  # rail unchanged
+    # By hand, one 20 t truck: UZ-R-1 100 km x 1.0 + X1 (200 + 100) + AF-R-1 80 km x 2.0 = 560 USD
+    # into Afghanistan, and 160 + 200 + 100 = 460 USD out of it.
+    there = net.route("Uzcity", "Afcity", modes=["road"])
+    back = net.route("Afcity", "Uzcity", modes=["road"])
+    assert there.crossings == back.crossings == ["X1"]
+    assert there.totals["cost_usd"] == pytest.approx(560.0)
+    assert back.totals["cost_usd"] == pytest.approx(460.0)
+
+
+def test_no_entry_fee_table_keeps_crossings_symmetric(toy_net):
+    g = toy_net.graph
+    for u, v, k, d in g.edges(keys=True, data=True):
+        if d["kind"] == "crossing":
+            assert g[v][u][k]["cost_usd_per_truck" if d["mode"] == "road" else "cost_usd_per_wagon"] == d.get(
+                "cost_usd_per_truck" if d["mode"] == "road" else "cost_usd_per_wagon"
+            )

@@ -213,7 +213,43 @@ def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
             attrs["cost_usd_per_t"] = attrs["transload_cost_usd_per_t"]
             time += attrs["transload_time_h"]
         attrs["time_h"] = time
-        _add_pair(graph, u, v, f"{c.id}:{mode}", [(a.lon, a.lat), (b.lon, b.lat)], **attrs)
+        coords = [(a.lon, a.lat), (b.lon, b.lat)]
+        fees = {p.id: road_entry_fee(data, p.country) for p in (a, b)} if mode == "road" else {}
+        if not any(fees.values()):
+            _add_pair(graph, u, v, f"{c.id}:{mode}", coords, **attrs)
+            continue
+        # A truck entering a country pays that country's entry fee for foreign trucks: the
+        # two directions of a road crossing differ by the fee of the country each one enters.
+        length = attrs["distance_km"] * 1000.0
+        for s, t, into, line in ((u, v, b, coords), (v, u, a, coords[::-1])):
+            fee = fees[into.id]
+            cost = attrs["cost_usd_per_truck"] + fee
+            graph.add_edge(
+                s, t, key=f"{c.id}:{mode}", length=length, geometry=_line(line),
+                **(attrs | {"cost_usd_per_truck": cost, "entry_fee_usd_per_truck": fee}),
+            )  # fmt: skip
+
+
+def road_entry_fee(data: GeoData, country: str) -> float:
+    """USD a foreign truck pays on entering ``country`` by road (0 where costs.toml gives none).
+
+    ``[road.entry_fee_usd_per_truck]`` of ``costs.toml``: entry and transit permit fees that
+    a country charges trucks registered elsewhere, on top of the crossing's own fees.
+
+    Parameters
+    ----------
+    data
+        The geodata (its cost parameters).
+    country
+        ISO code of the country entered.
+
+    Returns
+    -------
+    float
+
+    """
+    path = ("road", "entry_fee_usd_per_truck", country)
+    return data.costs.get(*path) if data.costs.has(*path) else 0.0
 
 
 #: Attributes every node carries.

@@ -913,7 +913,9 @@ def _closure_marks(page: Page, group: Any, items: Sequence[Closure], data: GeoDa
         cls = page.legend.use(key, colour, "cross", label, section="Closures")
         small = f"<small>{esc(cl.mode)}</small>" if cl.mode else ""
         ids = [f[0].id for f in found]
-        covered = all(f[0].kind != "place" and f[0].id in page.stops for f in found)
+        # a cross over a route stop lets clicks through to the stop even when it also covers a
+        # crossing that is not a stop at the same point (Torkham road and its planned railway)
+        covered = any(f[0].kind != "place" and f[0].id in page.stops for f in found)
         icon = folium.DivIcon(
             html=f"<span style='color:{colour}'>&#10006;</span>{small}", icon_size=(24, 24), icon_anchor=(12, 12),
             class_name=f"corridors-closed-mark corridors-closed {cls} {_id_class(*ids)}"
