@@ -49,6 +49,26 @@ def test_states_sum_to_one_and_give_p_open(toy_net):
             assert model.p_open(combo) == pytest.approx(open_p, abs=1e-12)
 
 
+def test_wait_hours_by_hand(toy_net):
+    """Hours a closed crossing is waited out: its own mean closure, its group's, the longer of both."""
+    model = closures.ClosureModel.from_data(toy_net.data)
+    assert model.crossing_ids == ("X1", "X2", "X3", "X4")
+    # X1 5 days, X2 3 days, X3 and X4 10 days on their own; their group G 30 days
+    states = np.array([[1, 0, 1, 2], [0, 1, 3, 3], [0, 0, 0, 0]], dtype=np.uint8)
+    assert model.wait_hours(states).tolist() == [[120, 0, 240, 720], [0, 72, 720, 720], [0, 0, 0, 0]]
+
+
+def test_a_group_closes_all_its_crossings_at_once(toy_net):
+    model = closures.ClosureModel.from_data(toy_net.data)
+    states = model.draw(np.random.default_rng(3), 20_000)
+    by_group = states & 2
+    x = [model.crossing_ids.index(c) for c in ("X3", "X4")]
+    np.testing.assert_array_equal(by_group[:, x[0]], by_group[:, x[1]])
+    assert not by_group[:, [model.crossing_ids.index(c) for c in ("X1", "X2")]].any()  # in no group
+    # G closes 10% of samples: 2,000 expected, standard error sqrt(20,000 x 0.1 x 0.9) = 42
+    assert abs(int((by_group[:, x[0]] > 0).sum()) - 2000) <= 5 * 42
+
+
 def test_draws_match_probabilities(toy_net):
     model = closures.ClosureModel.from_data(toy_net.data)
     states = model.draw(np.random.default_rng(5), 200_000)

@@ -329,18 +329,43 @@ def test_route_crosses_expected_crossing_and_matches_oracle(net):
         {"avoid": ["way/101"]},
     ],
 )
-def test_fast_router_agrees_with_networkx(net, kwargs):
-    captured = {}
+def test_fast_router_agrees_with_networkx(net, kwargs, monkeypatch):
+    from corridors.osm import conflate
 
-    def capture(**request):
-        captured.update(request)
+    fast_requests, slow_requests = [], []
+    csr = conflate.find_routes_csr
+
+    def capture_fast(**request):
+        fast_requests.append(request)
+        return csr(**request)
+
+    def capture_slow(**request):
+        slow_requests.append(request)
         return find_routes(**request)
 
+    monkeypatch.setattr(conflate, "find_routes_csr", capture_fast)
     fast = net.route("Uzcity", "Pkport", **kwargs)
     net_slow = osm.Network.from_graph(net.data, net.graph, net.open_projects)
     net_slow.places = net.places
-    object.__setattr__(net_slow, "_find_routes", capture)
+    object.__setattr__(net_slow, "_find_routes", capture_slow)
     slow = net_slow.route("Uzcity", "Pkport", **kwargs)
+    # the OSM network solved on its CSR table, the plain one through networkx, each once, and
+    # both were asked the same question, the one the options describe
+    [fast_request], [slow_request] = fast_requests, slow_requests
+    assert fast_request.pop("table") is net.edge_table()
+    assert "table" not in slow_request and "engine" not in slow_request  # the networkx engine
+    assert fast_request.pop("network") is net and slow_request.pop("network") is net_slow
+    assert fast_request.pop("graph") is net.graph and slow_request.pop("graph") is net_slow.graph
+    assert fast_request == slow_request
+    assert fast_request["objective"] == kwargs.get("objective", "generalized")
+    assert fast_request["model"].profile.name == kwargs.get("cargo", "general")
+    assert fast_request["k"] == kwargs.get("alternatives", 1)
+    assert fast_request["origin"][1] == "Uzcity" and fast_request["destination"][1] == "Pkport"
+    assert len(fast_request["via"]) == len(kwargs.get("via", ()))
+    restrictions = fast_request["restrictions"]
+    assert restrictions.modes == frozenset(kwargs.get("modes", ("road", "rail")))
+    avoided = set(kwargs.get("avoid", ()))
+    assert restrictions.crossings | restrictions.edges == avoided
     assert [r.crossings for r in fast.alternatives] == [r.crossings for r in slow.alternatives]
     for a, b in zip(fast.alternatives, slow.alternatives, strict=True):
         assert a.totals == pytest.approx(b.totals, abs=0.02)

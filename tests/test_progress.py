@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from corridors.demand import Flow
 from corridors.risk import criticality, criticality_cases, criticality_size
 
@@ -14,4 +16,4 @@ def test_criticality_progress_counts_up_to_its_size(toy_net):
     size = criticality_size(toy_net, flows, edges=True)
     assert size == 2 * len(criticality_cases(toy_net, True))
     assert seen[-1] == size
-    assert all(b > a for a, b in zip(seen, seen[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(seen))

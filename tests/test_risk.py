@@ -43,6 +43,12 @@ def test_zero_probabilities_give_the_deterministic_route(toy_net, o, d):
 @pytest.mark.parametrize("wait", [False, True])
 @pytest.mark.parametrize(("o", "d"), PAIRS)
 def test_monte_carlo_within_its_confidence_interval_of_exact(toy_net, o, d, wait):
+    """Sampling and tallying against enumeration, on the toy network.
+
+    Both solve each state with :func:`corridors.risk.solve_state`, so this checks the sampler,
+    the tally and the summary, not the path costs or the waiting model: tests/test_exact_hand.py
+    checks enumeration and Monte Carlo against numbers worked out by hand.
+    """
     samples = 20_000
     mc = risk.simulate(toy_net, o, d, samples=samples, seed=11, wait=wait)
     ex = risk.exact(toy_net, o, d, wait=wait)
@@ -190,13 +196,18 @@ def _all_flows(net, cargos=("general", "bulk")):
     ]
 
 
-@pytest.mark.parametrize("objective", ["generalized", "cost", "time", "distance", "reliability"])
+@pytest.mark.parametrize("objective", ["generalized", "cost", "time", "distance"])
 def test_criticality_skip_matches_solving_every_case_on_the_toy(toy_net, objective):
-    # reliability with the closure group G exercises the group sets of objective_weights
     flows = _all_flows(toy_net)
     fast = risk.criticality(toy_net, flows, edges=True, objective=objective)
     full = risk.criticality(toy_net, flows, edges=True, objective=objective, skip_untouched=False)
     assert [r.to_dict() for r in fast] == [r.to_dict() for r in full]
+
+
+def test_criticality_refuses_reliability(toy_net):
+    """Damage is summed per tonne over flows; a probability weight has no such sum."""
+    with pytest.raises(UsageError, match="criticality measures damage per tonne"):
+        risk.criticality(toy_net, _all_flows(toy_net), objective="reliability")
 
 
 def test_criticality_skip_matches_solving_every_case_on_the_shipped_data(shipped_net):

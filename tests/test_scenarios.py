@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
+from conftest import PYTHON, REPO
 from corridors.errors import DataError, UnknownPlaceError, UsageError
 from corridors.scenarios import Scenario, apply_scenario, load_scenario, parse_scenario
 
@@ -78,3 +81,29 @@ crossings = ["X4"]
         parse_scenario("[close", "broken")
     with pytest.raises(DataError, match="unknown key"):
         parse_scenario("colour = 1", "odd")
+
+
+@pytest.mark.parametrize(
+    ("lines", "code", "text"),
+    [
+        # a name the schema lacks is a bad file (5), not an unknown place (3)
+        ('[set]\n"crossing.X1.colour" = 1', 5, "unknown crossing field 'colour'"),
+        ('[set]\n"planet.X1.road_time_h" = 1', 5, "unknown target kind 'planet'"),
+        ('[set]\n"costs.road.nothing" = 1', 5, "unknown cost parameter 'road.nothing'"),
+        ('[set]\n"group.G.colour" = 1', 5, "unknown group field 'colour'"),
+        # a record the network lacks is an unknown id (3)
+        ('[set]\n"crossing.NOPE.road_time_h" = 1', 3, "unknown crossing 'NOPE'"),
+        ('[close]\ncrossings = ["NOPE"]', 3, "unknown crossing, edge or place 'NOPE'"),
+    ],
+)
+def test_cli_exit_codes_of_bad_scenario_files(toy_dir, tmp_path, lines, code, text):
+    """``whatif --scenario FILE`` through a real process: the code, one line on stderr, no traceback."""
+    path = tmp_path / "bad.toml"
+    path.write_text(f'name = "bad"\n{lines}\n', encoding="utf-8")
+    args = ["whatif", "Uzcity", "Pkport", "--scenario", str(path), "--geodata", str(toy_dir)]
+    proc = subprocess.run([PYTHON, "-m", "corridors", *args], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert text in line

@@ -220,7 +220,7 @@ def _unknown(kind: str, value: str, options: Iterable[str], scenario: Scenario) 
 
 def _bad_key(kind: str, value: str, options: Iterable[str], scenario: Scenario) -> DataError:
     """The scenario file names a field, kind or parameter the schema lacks (exit code 5: a bad file)."""
-    close = difflib.get_close_matches(value, sorted(options), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(value, sorted(options), n=3, cutoff=0.7)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; use one of {', '.join(sorted(options)[:12])}"
     return DataError(f"scenario '{scenario.name}': unknown {kind} '{value}'{hint}")
 
