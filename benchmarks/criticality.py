@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from corridors import load_network, risk
+from corridors import criticality, load_network
 from corridors.demand import default_od_path, load_flows
 
 
@@ -27,12 +27,12 @@ def main() -> None:
     for _ in range(args.rounds):
         for skip in (False, True):
             start = time.perf_counter()
-            out = risk.criticality(net, flows, edges=True, skip_untouched=skip)
+            out = criticality.criticality(net, flows, edges=True, skip_untouched=skip)
             times[skip].append(time.perf_counter() - start)
             rows[skip] = [r.to_dict() for r in out]
     assert rows[True] == rows[False], "the skip changed the answer"
     solve_all, skip = statistics.median(times[False]), statistics.median(times[True])
-    cases = len(risk.criticality_cases(net, True))
+    cases = len(criticality.criticality_cases(net, True))
     print(f"{cases} cases x {len({f.cargo for f in flows})} cargos, {len(flows)} flows, median of {args.rounds}")
     print(f"solve every case:        {solve_all * 1000:8.0f} ms")
     print(f"skip untouched cases:    {skip * 1000:8.0f} ms   (identical rows)")

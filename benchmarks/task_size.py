@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pickle
 
-from corridors import load_network, risk
+from corridors import criticality, load_network, risk
 from corridors.demand import default_od_path, load_flows
 
 
@@ -17,7 +17,7 @@ def main() -> None:
     net = load_network()
     problem = risk.prepare(net, "Termez", "Karachi")
     flows = load_flows(default_od_path(net.data.directory))
-    crit = risk.criticality_problems(net, flows, "generalized")
+    crit = criticality.criticality_problems(net, flows, "generalized")
     print(f"network (for comparison):            {len(pickle.dumps(net)):>9,} bytes")
     print(f"risk problem Termez-Karachi:         {len(pickle.dumps(problem)):>9,} bytes")
     sizes = [len(pickle.dumps(c)) for c in crit]

@@ -26,6 +26,27 @@ def test_import_linter_contracts_are_kept() -> None:
     assert "2 kept, 0 broken" in out.stdout
 
 
+def test_every_module_is_in_a_layer() -> None:
+    """A new module cannot escape the contracts: each one is named in a layer."""
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    named: set[str] = set()
+    for contract in config["contracts"]:
+        prefix = [f"{c}." for c in contract.get("containers", [])] or [""]
+        for layer in contract["layers"]:
+            for part in layer.replace(":", "|").split("|"):
+                named |= {p + part.strip() for p in prefix}
+    modules = {
+        ".".join(p.relative_to(REPO / "src").with_suffix("").parts).removesuffix(".__init__")
+        for p in PACKAGE.rglob("*.py")
+    }
+    top = {m for m in modules if m.count(".") == 1}
+    osm = {m for m in modules if m.startswith("corridors.osm.")}
+    missing = sorted(m for m in top | osm if m not in named)
+    assert not missing, f"modules in no import-linter layer: {missing}"
+
+
 def _type_checking_blocks(tree: ast.Module) -> set[int]:
     lines: set[int] = set()
     for node in ast.walk(tree):

@@ -14,16 +14,17 @@ import numpy as np
 import pytest
 
 from conftest import PYTHON, REPO
-from corridors import risk
+from corridors import criticality, risk
 from corridors.cluster import connect
+from corridors.demand import Flow
 from corridors.errors import UsageError
 
 distributed = pytest.importorskip("distributed")
 
 FLOWS = [
-    risk.Flow("Uzcity", "Pkport", "general", 1000.0),
-    risk.Flow("Uzcity", "Afcity", "bulk", 400.0),
-    risk.Flow("Afcity", "Pkport", "perishable", 50.0),
+    Flow("Uzcity", "Pkport", "general", 1000.0),
+    Flow("Uzcity", "Afcity", "bulk", 400.0),
+    Flow("Afcity", "Pkport", "perishable", 50.0),
 ]
 
 
@@ -47,8 +48,8 @@ def test_risk_identical_on_two_workers(toy_net, client):
 
 
 def test_criticality_identical_on_two_workers(toy_net, client):
-    local = risk.criticality(toy_net, FLOWS, edges=True)
-    remote = risk.criticality(toy_net, FLOWS, edges=True, client=client)
+    local = criticality.criticality(toy_net, FLOWS, edges=True)
+    remote = criticality.criticality(toy_net, FLOWS, edges=True, client=client)
     assert [r.to_dict() for r in remote] == [r.to_dict() for r in local]
 
 

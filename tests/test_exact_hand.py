@@ -51,7 +51,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SRC, TOY_COSTS
-from corridors import risk
+from corridors import exact, risk
 from corridors.data import CROSSING_COLUMNS, EDGE_COLUMNS, GROUP_COLUMNS, PLACE_COLUMNS, TERMINAL_COLUMNS
 from corridors.fastpath import Snapshot
 from corridors.network import load_network
@@ -212,7 +212,7 @@ def test_the_two_corridors_are_priced_as_by_hand(hand_net):
 @pytest.mark.parametrize("wait", [False, True])
 def test_exact_enumeration_equals_the_hand_values(hand_net, wait):
     want = WAIT if wait else NO_WAIT
-    ex = risk.exact(hand_net, "Orig", "Dest", wait=wait)
+    ex = exact.exact(hand_net, "Orig", "Dest", wait=wait)
     assert ex.states == 8  # XA, XB and G, each uncertain
     assert ex.p_no_route == pytest.approx(want["p_no_route"], abs=1e-12)
     assert ex.expected_generalized_cost == pytest.approx(want["generalized"], rel=1e-9)

@@ -408,16 +408,17 @@ def test_scenarios_apply_unchanged(net):
 
 
 def test_snapshot_risk_and_criticality(net):
-    from corridors import risk
+    from corridors import criticality, exact, risk
+    from corridors.demand import Flow
 
     snap = Snapshot(net, net.cost_model("general"), "generalized")
     result = snap.solve(snap.nodes_of("UZCITY"), snap.nodes_of("AFSOUTH"))
     assert result.crossings == ("X1",)
     assert result.generalized == pytest.approx(oracle_cost(net, "UZCITY", "AFSOUTH"), rel=1e-9)
     sim = risk.simulate(net, "Uzcity", "Afsouth", samples=2000, seed=1)
-    exact = risk.exact(net, "Uzcity", "Afsouth")
-    assert sim.p_no_route == pytest.approx(exact.p_no_route, abs=0.01)
-    rows = risk.criticality(net, [risk.Flow("Uzcity", "Afsouth", "general", 1000.0)])
+    enumerated = exact.exact(net, "Uzcity", "Afsouth")
+    assert sim.p_no_route == pytest.approx(enumerated.p_no_route, abs=0.01)
+    rows = criticality.criticality(net, [Flow("Uzcity", "Afsouth", "general", 1000.0)])
     assert rows[0].closed in ("X1", "X2")
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from corridors.criticality import criticality, criticality_cases, criticality_size
 from corridors.demand import Flow
-from corridors.risk import criticality, criticality_cases, criticality_size
 
 
 def test_criticality_progress_counts_up_to_its_size(toy_net):

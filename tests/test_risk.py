@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import add_edge
-from corridors import risk
+from corridors import criticality, exact, risk
+from corridors.demand import Flow
 from corridors.errors import NoRouteError, UsageError
 from corridors.fastpath import Snapshot
 from corridors.scenarios import Scenario
@@ -51,7 +52,7 @@ def test_monte_carlo_within_its_confidence_interval_of_exact(toy_net, o, d, wait
     """
     samples = 20_000
     mc = risk.simulate(toy_net, o, d, samples=samples, seed=11, wait=wait)
-    ex = risk.exact(toy_net, o, d, wait=wait)
+    ex = exact.exact(toy_net, o, d, wait=wait)
     assert ex.states == 2**5  # 4 crossings + 1 closure group, all uncertain
     se_p = math.sqrt(max(ex.p_no_route * (1 - ex.p_no_route), 1e-12) / samples)
     assert abs(mc.p_no_route - ex.p_no_route) <= 4 * se_p + 1e-9
@@ -164,8 +165,8 @@ def test_opening_a_project_never_raises_the_optimum(toy_dir):
 
 
 def test_criticality_bridge_edge_loses_flows(toy_net):
-    flows = [risk.Flow("Uzcity", "Pkport", "general", 1000.0), risk.Flow("Uzcity", "Afcity", "bulk", 400.0)]
-    rows = risk.criticality(toy_net, flows, edges=True)
+    flows = [Flow("Uzcity", "Pkport", "general", 1000.0), Flow("Uzcity", "Afcity", "bulk", 400.0)]
+    rows = criticality.criticality(toy_net, flows, edges=True)
     by_id = {r.closed: r for r in rows}
     # AF-R-3 (Afcity-Afsouth) is a bridge: the only way south
     assert by_id["AF-R-3"].flows_lost == 1 and by_id["AF-R-3"].tonnes_lost == 1000.0
@@ -189,7 +190,7 @@ def test_reliability_objective_prefers_safer_crossings(toy_net):
 def _all_flows(net, cargos=("general", "bulk")):
     places = sorted(net.data.places)
     return [
-        risk.Flow(net.data.places[o].name, net.data.places[d].name, cargo, 100.0 + i)
+        Flow(net.data.places[o].name, net.data.places[d].name, cargo, 100.0 + i)
         for i, (o, d) in enumerate(itertools.permutations(places, 2))
         for cargo in cargos
         if net.endpoint_nodes(o) and net.endpoint_nodes(d)
@@ -199,27 +200,27 @@ def _all_flows(net, cargos=("general", "bulk")):
 @pytest.mark.parametrize("objective", ["generalized", "cost", "time", "distance"])
 def test_criticality_skip_matches_solving_every_case_on_the_toy(toy_net, objective):
     flows = _all_flows(toy_net)
-    fast = risk.criticality(toy_net, flows, edges=True, objective=objective)
-    full = risk.criticality(toy_net, flows, edges=True, objective=objective, skip_untouched=False)
+    fast = criticality.criticality(toy_net, flows, edges=True, objective=objective)
+    full = criticality.criticality(toy_net, flows, edges=True, objective=objective, skip_untouched=False)
     assert [r.to_dict() for r in fast] == [r.to_dict() for r in full]
 
 
 def test_criticality_refuses_reliability(toy_net):
     """Damage is summed per tonne over flows; a probability weight has no such sum."""
     with pytest.raises(UsageError, match="criticality measures damage per tonne"):
-        risk.criticality(toy_net, _all_flows(toy_net), objective="reliability")
+        criticality.criticality(toy_net, _all_flows(toy_net), objective="reliability")
 
 
 def test_criticality_skip_matches_solving_every_case_on_the_shipped_data(shipped_net):
     from corridors.demand import default_od_path, load_flows
 
     flows = load_flows(default_od_path(shipped_net.data.directory))
-    fast = risk.criticality(shipped_net, flows, edges=True)
-    full = risk.criticality(shipped_net, flows, edges=True, skip_untouched=False)
+    fast = criticality.criticality(shipped_net, flows, edges=True)
+    full = criticality.criticality(shipped_net, flows, edges=True, skip_untouched=False)
     assert [r.to_dict() for r in fast] == [r.to_dict() for r in full]
     # the skip is real: some cases are off every baseline path, and the used ones are solved
-    cases = {c for _, c, _ in risk.criticality_cases(shipped_net, True)}
-    for problem in risk.criticality_problems(shipped_net, flows, "generalized"):
+    cases = {c for _, c, _ in criticality.criticality_cases(shipped_net, True)}
+    for problem in criticality.criticality_problems(shipped_net, flows, "generalized"):
         snap = problem.snapshot
         assert problem.used is not None
         used = {snap.link_ids[i] for i in np.flatnonzero(problem.used)}
@@ -270,9 +271,9 @@ def test_pickled_problems_carry_arrays_not_the_network(toy_net):
         copy.snapshot.nodes_of("UZCITY")
     [(size, stream)] = risk.chunk_streams(3, 500)
     assert risk.run_chunk(copy, size, stream).counts == risk.run_chunk(problem, size, stream).counts
-    flows = [risk.Flow("Uzcity", "Pkport", "general", 1000.0), risk.Flow("Uzcity", "Afcity", "general", 10.0)]
-    ids = [c for _, c, _ in risk.criticality_cases(toy_net, True)]
-    for crit in risk.criticality_problems(toy_net, flows, "generalized"):
+    flows = [Flow("Uzcity", "Pkport", "general", 1000.0), Flow("Uzcity", "Afcity", "general", 10.0)]
+    ids = [c for _, c, _ in criticality.criticality_cases(toy_net, True)]
+    for crit in criticality.criticality_problems(toy_net, flows, "generalized"):
         np.testing.assert_array_equal(
-            risk.case_damage(pickle.loads(pickle.dumps(crit)), ids), risk.case_damage(crit, ids)
+            criticality.case_damage(pickle.loads(pickle.dumps(crit)), ids), criticality.case_damage(crit, ids)
         )

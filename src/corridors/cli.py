@@ -297,8 +297,8 @@ def cmd_criticality(args: argparse.Namespace) -> int:
     """``criticality``: close each crossing (or edge) alone and rank the damage."""
     from corridors import report  # deferred: heavy stack
     from corridors.cluster import connect  # deferred: heavy stack
+    from corridors.criticality import criticality, criticality_size  # deferred: heavy stack
     from corridors.demand import default_od_path, load_flows  # deferred: heavy stack
-    from corridors.risk import criticality, criticality_size  # deferred: heavy stack
 
     net = _load(args)
     flows = load_flows(args.od or default_od_path(net.data.directory))

@@ -48,9 +48,10 @@ from corridors.io import atomic_write_text
 if TYPE_CHECKING:
     import folium
 
+    from corridors.criticality import CriticalityRow
     from corridors.data import Crossing, Edge, GeoData
     from corridors.network import Network
-    from corridors.risk import CriticalityRow, RiskResult
+    from corridors.risk import RiskResult
     from corridors.route import Leg, Route
     from corridors.scenarios import Scenario
 
