@@ -54,6 +54,8 @@ METHODS: tuple[str, ...] = ("sue", "ue")
 DEFAULT_GAP = 1e-4
 #: Iterations at most, by default.
 DEFAULT_MAX_ITERATIONS = 2000
+#: After the first iterations, new paths are searched every this many iterations (and near the target).
+COLUMN_EVERY = 5
 #: Inner gradient-projection sweeps per outer iteration of ``ue``.
 INNER_SWEEPS = 5
 
@@ -176,7 +178,9 @@ def prepare(network: Network, flows: Sequence[Flow], params: AssignParams) -> As
         for pid in (o, d):
             ends = network.endpoint_nodes(pid)
             if not ends:
-                raise NoRouteError(f"flow {f.origin} -> {f.destination}: {network.data.places[pid].name} is on no open link")
+                raise NoRouteError(
+                    f"flow {f.origin} -> {f.destination}: {network.data.places[pid].name} is on no open link"
+                )
             nodes.append(tuple(snaps[f.cargo].index[n] for n in ends))
         specs.append(FlowSpec(o, d, f.cargo, cargos.index(f.cargo), f.tonnes_per_year, f.value_usd, nodes[0], nodes[1]))
     return AssignProblem(tuple(links), capacity, hours, tuple(classes), tuple(specs), params)
@@ -319,22 +323,25 @@ def solve(
     for it in range(1, params.max_iterations + 1):
         v = f @ arr.vehicles
         wait, _ = queue_wait(v, problem.capacity, problem.hours, qp)
-        weights = [_row_weights(problem, k, wait, closed) for k in range(len(problem.classes))]
+        # new paths: every iteration at first, then every COLUMN_EVERY and whenever near the target
+        generate = it <= COLUMN_EVERY or it % COLUMN_EVERY == 0 or gap < 10 * params.gap
         grew = False
-        for w in range(len(problem.flows)):
-            if w in lost:
-                continue
-            rows = _shortest(problem, w, weights)
-            if rows is not None:
-                _, new = paths.add(problem, w, rows)
-                grew |= new
+        if generate:
+            weights = [_row_weights(problem, k, wait, closed) for k in range(len(problem.classes))]
+            for w in range(len(problem.flows)):
+                if w in lost:
+                    continue
+                rows = _shortest(problem, w, weights)
+                if rows is not None:
+                    _, new = paths.add(problem, w, rows)
+                    grew |= new
         if grew or len(arr.fixed) != len(paths.flow) or not np.array_equal(arr.fixed, np.array(paths.fixed)):
             arr = _arrays(problem, paths)
             f = np.r_[f, np.zeros(len(paths.flow) - len(f))]
         cost = arr.fixed + arr.vot * (arr.count @ wait)
         if params.method == "ue":
             gap = _ue_gap(f, cost, arr, len(problem.flows))
-            if gap < params.gap:
+            if gap < params.gap and generate:
                 break
             for _ in range(INNER_SWEEPS):
                 f = _gp_sweep(problem, paths, arr, f)
@@ -342,7 +349,7 @@ def solve(
             y = _logit(arr, cost, params.theta, len(problem.flows))
             res = float(np.abs(y - f).sum() / max(arr_demand_total(problem, lost), 1e-300))
             gap = res
-            if res < params.gap:
+            if res < params.gap and generate and not grew:
                 break
             beta += 1.5 if res >= last_res else 0.05
             last_res = res
@@ -420,3 +427,540 @@ def _gp_sweep(problem: AssignProblem, paths: _Paths, arr: _Arrays, f: np.ndarray
             wait, dwait = queue_wait(v, problem.capacity, problem.hours, qp)
             cost = arr.fixed[idx] + arr.vot[idx] * (arr.count[idx] @ wait)
     return f
+
+
+# -- results -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CrossingLoad:
+    """Assigned traffic at one mode of one crossing."""
+
+    crossing: str
+    name: str
+    mode: str
+    vehicles_per_day: float
+    capacity_per_day: float | None
+    utilisation: float | None
+    opening_hours: float
+    free_time_h: float
+    wait_h: float
+    tonnes_per_year: float
+    tonnes_to_af: float
+    tonnes_from_af: float
+    value_usd: float | None
+    value_to_af_usd: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (trucks or wagons a day by mode)."""
+        d = dict(self.__dict__)
+        d["trucks_per_day"] = self.vehicles_per_day if self.mode == "road" else None
+        d["wagons_per_day"] = self.vehicles_per_day if self.mode == "rail" else None
+        d["loaded_time_h"] = self.free_time_h + self.wait_h
+        return d
+
+
+@dataclass(frozen=True)
+class FlowSplit:
+    """One flow's corridors at equilibrium."""
+
+    origin: str
+    destination: str
+    cargo: str
+    tonnes_per_year: float
+    cost_usd_per_t: float | None
+    least_cost_usd_per_t: float | None
+    corridors: tuple[tuple[str, float, float], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {
+            "origin": self.origin, "destination": self.destination, "cargo": self.cargo,
+            "tonnes_per_year": self.tonnes_per_year, "cost_usd_per_t": self.cost_usd_per_t,
+            "least_cost_usd_per_t": self.least_cost_usd_per_t,
+            "corridors": [{"corridor": c, "share": s, "cost_usd_per_t": k} for c, s, k in self.corridors],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The equilibrium of a set of flows on a network: loads, waits, splits and convergence."""
+
+    method: str
+    iterations: int
+    gap: float
+    target_gap: float
+    converged: bool
+    scenarios: tuple[str, ...]
+    crossings: tuple[CrossingLoad, ...]
+    edges: dict[str, float]
+    corridors: dict[str, float]
+    flows: tuple[FlowSplit, ...]
+    lost: tuple[tuple[str, str, str, float], ...]
+
+    @property
+    def tonnes_per_year(self) -> float:
+        """Tonnes a year of all flows."""
+        return sum(f.tonnes_per_year for f in self.flows)
+
+    @property
+    def cost_usd_per_year(self) -> float:
+        """Generalized cost of all routed flows (USD a year)."""
+        return sum(f.tonnes_per_year * f.cost_usd_per_t for f in self.flows if f.cost_usd_per_t is not None)
+
+    def loaded_times(self) -> dict[tuple[str, str], float]:
+        """Free time plus queue wait (h) of every crossing mode with a wait."""
+        return {(c.crossing, c.mode): c.free_time_h + c.wait_h for c in self.crossings if c.wait_h > 0}
+
+    def to_geojson(self, network: Network) -> dict[str, Any]:
+        """Edges (LineStrings, ``tonnes_per_year``) and crossings (Points, every load field) as GeoJSON."""
+        geometry: dict[str, Any] = {}
+        for _, _, d in network.graph.edges(data=True):
+            if d.get("kind") in ("road", "rail") and d["id"] in self.edges and d["id"] not in geometry:
+                geometry[d["id"]] = d["geometry"]
+        features = [
+            {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(c) for c in geometry[e].coords]},
+             "properties": {"kind": "edge", "edge_id": e, "tonnes_per_year": t}}
+            for e, t in self.edges.items() if e in geometry
+        ]  # fmt: skip
+        data = network.data
+        for c in self.crossings:
+            x = data.crossings[c.crossing]
+            a, b = data.places[x.af_place], data.places[x.partner_place]
+            point = [(a.lon + b.lon) / 2, (a.lat + b.lat) / 2]
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+                             "properties": {"kind": "crossing", **c.to_dict()}})  # fmt: skip
+        return {"type": "FeatureCollection", "features": features}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (schema in the README)."""
+        return {
+            "schema_version": 1,
+            "method": self.method, "scenarios": list(self.scenarios),
+            "convergence": {"iterations": self.iterations, "gap": self.gap, "target_gap": self.target_gap,
+                            "converged": self.converged},
+            "flows_count": len(self.flows), "tonnes_per_year": self.tonnes_per_year,
+            "cost_usd_per_year": self.cost_usd_per_year,
+            "crossings": [c.to_dict() for c in self.crossings],
+            "corridors": [{"corridor": k, "tonnes_per_year": t} for k, t in self.corridors.items()],
+            "edges": [{"edge": k, "tonnes_per_year": t} for k, t in self.edges.items()],
+            "flows": [f.to_dict() for f in self.flows],
+            "lost": [{"origin": o, "destination": d, "cargo": c, "tonnes_per_year": t} for o, d, c, t in self.lost],
+        }  # fmt: skip
+
+
+def corridor_name(problem: AssignProblem, links: Sequence[int]) -> str:
+    """``HAI > TRK``: the crossings of a path in order (``HAI:rail`` for a rail mode); ``-`` for none."""
+    names = [problem.links[k][0] + (":rail" if problem.links[k][1] == "rail" else "") for k in links]
+    return " > ".join(names) if names else "-"
+
+
+def summarise(problem: AssignProblem, sol: Solution, network: Network, scenarios: Sequence[str] = ()) -> Assignment:
+    """Turn a solution into per-crossing, per-edge, per-corridor and per-flow results."""
+    data = network.data
+    m = len(problem.links)
+    tonnes = np.zeros(m)
+    to_af = np.zeros(m)
+    value = np.zeros(m)
+    value_in = np.zeros(m)
+    has_value = any(f.value_usd is not None for f in problem.flows)
+    edges: dict[str, float] = {}
+    corridors: dict[str, float] = {}
+    for p, w in enumerate(sol.paths.flow):
+        t = float(sol.tonnes[p])
+        if t <= 0:
+            continue
+        spec = problem.flows[w]
+        k = problem.classes[spec.klass]
+        snap = k.snapshot
+        per_t = (spec.value_usd or 0.0) / spec.tonnes if spec.tonnes > 0 else 0.0
+        for r in sol.paths.rows[p]:
+            link = int(k.row_link[r])
+            if link >= 0:
+                tonnes[link] += t
+                value[link] += t * per_t
+                place = network.graph.nodes[snap.nodes[snap.v[r]]].get("place")
+                if place == data.crossings[problem.links[link][0]].af_place:
+                    to_af[link] += t
+                    value_in[link] += t * per_t
+            else:
+                eid = snap.link_ids[snap.link[r]]
+                if eid in data.edges:
+                    edges[eid] = edges.get(eid, 0.0) + t
+        name = corridor_name(problem, sol.paths.links[p])
+        corridors[name] = corridors.get(name, 0.0) + t
+    util = utilisation(sol.vehicles, problem.capacity)
+    loads = []
+    for i, (cid, mode) in enumerate(problem.links):
+        c = data.crossings[cid]
+        free = (c.rail_time_h if mode == "rail" else c.road_time_h) or 0.0
+        cap = float(problem.capacity[i])
+        loads.append(CrossingLoad(
+            crossing=cid, name=c.name, mode=mode, vehicles_per_day=float(sol.vehicles[i]),
+            capacity_per_day=cap if math.isfinite(cap) else None,
+            utilisation=None if math.isnan(util[i]) else float(util[i]), opening_hours=float(problem.hours[i]),
+            free_time_h=free, wait_h=float(sol.wait_h[i]), tonnes_per_year=float(tonnes[i]),
+            tonnes_to_af=float(to_af[i]), tonnes_from_af=float(tonnes[i] - to_af[i]),
+            value_usd=float(value[i]) if has_value else None, value_to_af_usd=float(value_in[i]) if has_value else None,
+        ))  # fmt: skip
+    splits = []
+    for w, spec in enumerate(problem.flows):
+        members = sol.paths.of_flow[w]
+        if not members:
+            continue
+        f = sol.tonnes[members]
+        c = sol.cost[members]
+        total = float(f.sum())
+        rows = sorted(
+            ((corridor_name(problem, sol.paths.links[p]), float(sol.tonnes[p]) / total if total > 0 else 0.0,
+              float(sol.cost[p])) for p in members if sol.tonnes[p] > 1e-9 * max(total, 1.0)),
+            key=lambda x: (-x[1], x[0]),
+        )  # fmt: skip
+        mean = float(f @ c / total) if total > 0 else float(c.min())
+        splits.append(
+            FlowSplit(spec.origin, spec.destination, spec.cargo, spec.tonnes, mean, float(c.min()), tuple(rows))
+        )
+    lost = tuple((problem.flows[w].origin, problem.flows[w].destination, problem.flows[w].cargo,
+                  problem.flows[w].tonnes) for w in sol.lost)  # fmt: skip
+    order = sorted(range(m), key=lambda i: (-loads[i].tonnes_per_year, problem.links[i]))
+    return Assignment(
+        method=problem.params.method, iterations=sol.iterations, gap=sol.gap, target_gap=problem.params.gap,
+        converged=sol.converged, scenarios=tuple(scenarios),
+        crossings=tuple(loads[i] for i in order if loads[i].tonnes_per_year > 0),
+        edges=dict(sorted(edges.items(), key=lambda kv: (-kv[1], kv[0]))),
+        corridors=dict(sorted(corridors.items(), key=lambda kv: (-kv[1], kv[0]))),
+        flows=tuple(splits), lost=lost,
+    )  # fmt: skip
+
+
+def assign(
+    network: Network,
+    flows: Sequence[Flow],
+    *,
+    params: AssignParams | None = None,
+    scenarios: Sequence[str] = (),
+    progress: Callable[[int, float], None] | None = None,
+) -> Assignment:
+    """Assign ``flows`` to ``network`` at equilibrium (see the module docs).
+
+    Parameters
+    ----------
+    network
+        The network (scenarios already applied).
+    flows
+        Origin–destination flows in tonnes a year.
+    params
+        Method, gap and queue parameters; default from the network's ``costs.toml``.
+    scenarios
+        Names of the scenarios applied, for the report.
+    progress
+        Called with (iteration, gap).
+
+    Returns
+    -------
+    Assignment
+
+    Raises
+    ------
+    UsageError
+        If there are no flows.
+    UnknownPlaceError, NoRouteError
+        If a flow's place is unknown or on no open link.
+
+    """
+    if not flows:
+        raise UsageError("no flows to assign")
+    params = params or AssignParams.from_network(network)
+    problem = prepare(network, flows, params)
+    return summarise(problem, solve(problem, progress=progress), network, scenarios)
+
+
+def loaded_scenario(result: Assignment) -> Any:
+    """A scenario that sets every loaded crossing's time to its free time plus its queue wait.
+
+    ``whatif --loaded`` and ``risk --loaded`` apply it, so routes price the queues of the
+    assignment instead of the free times.
+    """
+    from corridors.scenarios import Scenario
+
+    values = {f"crossing.{cid}.{mode}_time_h": round(t, 6) for (cid, mode), t in result.loaded_times().items()}
+    return Scenario(name="loaded", description=f"crossing times of a {result.method} assignment", set_values=values)
+
+
+# -- modelled against observed -------------------------------------------------------------
+REVENUE_FILE = "customs_revenue_shares.csv"
+REVENUE_COLUMNS = ("group", "name", "crossings", "share", "year", "source", "quality", "note")
+
+
+@dataclass(frozen=True)
+class VolumeCheck:
+    """One observed count at a crossing against the assignment."""
+
+    crossing: str
+    mode: str
+    direction: str
+    measure: str
+    observed: float
+    modelled: float
+    date: str
+    source: str
+
+    @property
+    def ratio(self) -> float | None:
+        """Modelled over observed (None for an observed zero)."""
+        return self.modelled / self.observed if self.observed else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return dict(self.__dict__) | {"ratio": self.ratio}
+
+
+@dataclass(frozen=True)
+class RevenueCheck:
+    """One border group's observed share of customs revenue against the modelled share of value."""
+
+    group: str
+    name: str
+    crossings: tuple[str, ...]
+    observed_share: float
+    modelled_share: float | None
+    year: str
+    source: str
+    basis: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return dict(self.__dict__) | {"crossings": list(self.crossings)}
+
+
+def compare_volumes(result: Assignment, network: Network, days_per_year: float) -> list[VolumeCheck]:
+    """Every row of ``observed_volumes.csv`` against the modelled traffic at its crossing.
+
+    The direction split of vehicles follows the split of tonnes (the profiles' payloads
+    differ little); a crossing mode the assignment leaves empty counts as zero.
+    """
+    loads = {(c.crossing, c.mode): c for c in result.crossings}
+    out = []
+    for ob in network.data.observed_volumes:
+        c = loads.get((ob.crossing, ob.mode))
+        total = c.tonnes_per_year if c else 0.0
+        part = {"both": total, "to_af": c.tonnes_to_af if c else 0.0, "from_af": c.tonnes_from_af if c else 0.0}
+        share = part[ob.direction] / total if total > 0 else 0.0
+        for measure, observed in (("trucks_per_day", ob.trucks_per_day), ("wagons_per_day", ob.wagons_per_day),
+                                  ("tonnes_per_day", ob.tonnes_per_day)):  # fmt: skip
+            if observed is None:
+                continue
+            if measure == "tonnes_per_day":
+                modelled = part[ob.direction] / days_per_year
+            else:
+                modelled = (c.vehicles_per_day if c else 0.0) * share
+            out.append(VolumeCheck(ob.crossing, ob.mode, ob.direction, measure, float(observed), float(modelled),
+                                   ob.date, ob.provenance.source))  # fmt: skip
+    return out
+
+
+def compare_revenue(result: Assignment, network: Network) -> list[RevenueCheck]:
+    """Observed customs revenue shares by border group against the modelled shares of value entering.
+
+    The modelled share of a group is the value of the flows entering Afghanistan through its
+    crossings over the value entering through every Afghan crossing (customs revenue is
+    mostly import duty); tonnes entering when the flows carry no value. Empty without the file.
+
+    Raises
+    ------
+    DataError
+        If the file is malformed or names an unknown crossing.
+
+    """
+    from pathlib import Path
+
+    from corridors.data import csv_rows, read_text_file
+    from corridors.errors import DataError
+
+    path = Path(network.data.directory) / REVENUE_FILE
+    if not path.exists():
+        return []
+    data = network.data
+    by_value = any(c.value_to_af_usd for c in result.crossings)
+    basis = "value entering" if by_value else "tonnes entering"
+    afghan = {cid for cid, c in data.crossings.items() if data.places[c.af_place].country == "AF"}
+
+    def entering(c: CrossingLoad) -> float:
+        return (c.value_to_af_usd or 0.0) if by_value else c.tonnes_to_af
+
+    into: dict[str, float] = {}
+    for c in result.crossings:
+        if c.crossing in afghan:
+            into[c.crossing] = into.get(c.crossing, 0.0) + entering(c)
+    total = sum(into.values())
+    out = []
+    for line, row in csv_rows(read_text_file(path, REVENUE_FILE), REVENUE_FILE, REVENUE_COLUMNS):
+        where = f"{REVENUE_FILE}:{line}"
+        members = tuple(x.strip() for x in row["crossings"].split(";") if x.strip())
+        unknown = [x for x in members if x not in data.crossings]
+        if unknown:
+            raise DataError(f"{where}: unknown crossing(s) {', '.join(unknown)}")
+        try:
+            share = float(row["share"])
+        except ValueError:
+            raise DataError(f"{where}: share '{row['share']}' is not a number") from None
+        if not 0 <= share <= 1:
+            raise DataError(f"{where}: share must be from 0 to 1")
+        modelled = sum(into.get(x, 0.0) for x in members) / total if total > 0 else None
+        out.append(RevenueCheck(row["group"].strip(), row["name"].strip(), members, share, modelled,
+                                row["year"].strip(), row["source"].strip(), basis))  # fmt: skip
+    return out
+
+
+# -- criticality under equilibrium -----------------------------------------------------------
+#: Closure cases per chunk of ``criticality --assign`` (each is a whole equilibrium).
+CASES_PER_CHUNK = 2
+
+
+@dataclass(frozen=True)
+class LoadedCriticalityRow:
+    """Closing one crossing alone, re-solved as an equilibrium."""
+
+    closed: str
+    kind: str
+    name: str
+    extra_cost_usd: float
+    flows_rerouted: int
+    flows_lost: int
+    tonnes_lost: float
+    max_wait_increase_h: float
+    max_wait_crossing: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (the ``criticality --json`` case fields, and the queue effect)."""
+        return dict(self.__dict__)
+
+
+def flow_costs(problem: AssignProblem, sol: Solution) -> np.ndarray:
+    """Mean generalized cost (USD/t) of each flow at the equilibrium; inf for a lost flow."""
+    out = np.full(len(problem.flows), np.inf)
+    for w, members in enumerate(sol.paths.of_flow):
+        if not members:
+            continue
+        f, c = sol.tonnes[members], sol.cost[members]
+        out[w] = float(f @ c / f.sum()) if f.sum() > 0 else float(c.min())
+    return out
+
+
+def flow_corridors(problem: AssignProblem, sol: Solution) -> list[dict[str, float]]:
+    """Share of each flow on each corridor."""
+    out: list[dict[str, float]] = []
+    for members in sol.paths.of_flow:
+        total = float(sol.tonnes[members].sum()) if members else 0.0
+        shares: dict[str, float] = {}
+        for p in members:
+            name = corridor_name(problem, sol.paths.links[p])
+            shares[name] = shares.get(name, 0.0) + (float(sol.tonnes[p]) / total if total > 0 else 0.0)
+        out.append(shares)
+    return out
+
+
+@dataclass(frozen=True)
+class LoadedCriticalityProblem:
+    """The assignment problem and its baseline, as sent to every worker."""
+
+    problem: AssignProblem
+    base_cost: np.ndarray
+    base_wait: np.ndarray
+    base_split: tuple[dict[str, float], ...]
+
+
+def loaded_case_damage(crit: LoadedCriticalityProblem, case_ids: Sequence[str]) -> np.ndarray:
+    """Close each case alone and re-solve; per case: extra cost, lost, rerouted, tonnes lost, wait rise, its link.
+
+    A pure function of its arguments (one chunk of a sweep).
+    """
+    problem = crit.problem
+    tonnes = np.array([f.tonnes for f in problem.flows])
+    routable = np.isfinite(crit.base_cost)
+    out = np.zeros((len(case_ids), 6))
+    for i, cid in enumerate(case_ids):
+        sol = solve(problem, closed=frozenset([cid]))
+        after = flow_costs(problem, sol)
+        gone = routable & ~np.isfinite(after)
+        kept = routable & np.isfinite(after)
+        split = flow_corridors(problem, sol)
+        moved = sum(
+            1 for w in np.flatnonzero(kept)
+            if sum(abs(split[w].get(k, 0.0) - crit.base_split[w].get(k, 0.0))
+                   for k in set(split[w]) | set(crit.base_split[w])) > 1e-3
+        )  # fmt: skip
+        rise = sol.wait_h - crit.base_wait
+        open_links = np.array([k[0] != cid for k in problem.links], dtype=bool)
+        rise = np.where(open_links, rise, -np.inf)
+        j = int(np.argmax(rise)) if len(rise) else -1
+        out[i] = (
+            float(((after - crit.base_cost) * tonnes)[kept].sum()),
+            gone.sum(),
+            moved,
+            float(tonnes[gone].sum()),
+            max(float(rise[j]), 0.0) if j >= 0 else 0.0,
+            j if j >= 0 and rise[j] > 0 else -1,
+        )
+    return out
+
+
+def criticality_assign(
+    network: Network,
+    flows: Sequence[Flow],
+    *,
+    params: AssignParams | None = None,
+    progress: Callable[[int], None] | None = None,
+    client: Any = None,
+) -> list[LoadedCriticalityRow]:
+    """Close each crossing alone and re-solve the equilibrium: the damage includes the queues it causes.
+
+    Parameters
+    ----------
+    network
+        The network.
+    flows
+        Origin–destination flows.
+    params
+        Assignment parameters (default from ``costs.toml``).
+    progress
+        Called with the number of cases done.
+    client
+        A ``dask.distributed.Client`` to spread the cases over; None runs in this process.
+        The answer is the same either way (each case is a pure function of the problem).
+
+    Returns
+    -------
+    list of LoadedCriticalityRow
+        Ranked like :func:`corridors.risk.criticality`: flows lost, tonnes lost, extra cost.
+
+    """
+    params = params or AssignParams.from_network(network)
+    problem = prepare(network, flows, params)
+    base = solve(problem)
+    crit = LoadedCriticalityProblem(
+        problem, flow_costs(problem, base), base.wait_h, tuple(flow_corridors(problem, base))
+    )
+    data = network.data
+    cases = sorted(data.crossings)
+    chunks = [(cases[i : i + CASES_PER_CHUNK],) for i in range(0, len(cases), CASES_PER_CHUNK)]
+    if client is not None:
+        from corridors.cluster import map_chunks
+
+        parts = map_chunks(client, loaded_case_damage, crit, chunks, progress, weight=lambda c: len(c[0]))
+    else:
+        parts, done = [], 0
+        for (ids,) in chunks:
+            parts.append(loaded_case_damage(crit, ids))
+            done += len(ids)
+            if progress:
+                progress(done)
+    damage = np.concatenate(parts) if parts else np.zeros((0, 6))
+    rows = []
+    for i, cid in enumerate(cases):
+        extra, lost, moved, t_lost, rise, j = damage[i]
+        rows.append(LoadedCriticalityRow(
+            closed=cid, kind="crossing", name=data.crossings[cid].name, extra_cost_usd=float(extra),
+            flows_rerouted=int(moved), flows_lost=int(lost), tonnes_lost=float(t_lost), max_wait_increase_h=float(rise),
+            max_wait_crossing=":".join(problem.links[int(j)]) if j >= 0 else None,
+        ))  # fmt: skip
+    rows.sort(key=lambda r: (-r.flows_lost, -r.tonnes_lost, -r.extra_cost_usd, r.closed))
+    return rows
