@@ -404,7 +404,7 @@ def _gp_sweep(problem: AssignProblem, paths: _Paths, arr: _Arrays, f: np.ndarray
     qp = problem.params.queue
     f = f.copy()
     v = f @ arr.vehicles
-    for w, members in enumerate(paths.of_flow):
+    for members in paths.of_flow:
         if len(members) < 2:
             continue
         idx = np.array(members)

@@ -460,7 +460,7 @@ def assign_report(result: Any) -> str:
     flows = table(
         ("origin", "destination", "cargo", "t/yr", "cost USD/t", "corridors (share)"),
         [(f.origin, f.destination, f.cargo, f"{f.tonnes_per_year:,.0f}", _opt(f.cost_usd_per_t, ",.2f"),
-          ", ".join(f"{c} {s:.0%}" for c, s, _ in f.corridors)) for f in result.flows],
+          ", ".join(f"{c} {s:.0%}" for c, s, _ in f.corridors if s >= 0.005)) for f in result.flows],
         right=(3, 4),
     )  # fmt: skip
     conv = "converged" if result.converged else "NOT converged"
