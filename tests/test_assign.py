@@ -3,6 +3,7 @@ closures, determinism, an independent Beckmann solution with scipy, and the CLI.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import subprocess
@@ -99,7 +100,7 @@ def test_flow_conservation_and_convergence(toy, method):
         balance: dict[int, float] = {}
         for p in sol.paths.of_flow[w]:
             rows = sol.paths.rows[p]
-            for a, b in zip(rows, rows[1:], strict=False):
+            for a, b in itertools.pairwise(rows):
                 assert snap.v[a] == snap.u[b]  # each path is a chain of edges
             for r in rows:
                 balance[int(snap.u[r])] = balance.get(int(snap.u[r]), 0.0) - sol.tonnes[p]
@@ -271,3 +272,11 @@ def test_criticality_assign_dask_matches_in_process(toy, tmp_path):
     here, there = run(*base), run(*base, "--workers", "2")
     assert here.returncode == 0 and there.returncode == 0, there.stderr
     assert json.loads(here.stdout) == json.loads(there.stdout)
+
+
+def test_readme_compare_table_is_current():
+    from readme_tables import assign_markdown, readme_assign_block
+
+    block = readme_assign_block((REPO / "README.md").read_text(encoding="utf-8"))
+    assert block is not None, "README.md lost its assign-compare markers"
+    assert block == assign_markdown(), "README assign table is stale: run python tests/readme_tables.py"

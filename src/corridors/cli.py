@@ -381,7 +381,10 @@ def _criticality_assign(args: argparse.Namespace, net: Any, flows: list[Any]) ->
     if args.edges:
         raise UsageError("--assign closes crossings only; leave out --edges")
     params = _assign_params(args, net)
-    with _progress(len(net.data.crossings), "case", quiet=args.json) as bar, connect(args.workers, args.scheduler) as client:
+    with (
+        _progress(len(net.data.crossings), "case", quiet=args.json) as bar,
+        connect(args.workers, args.scheduler) as client,
+    ):
         rows = criticality_assign(net, flows, params=params, progress=bar, client=client)
     if args.map:
         from corridors import maps
@@ -432,7 +435,10 @@ def cmd_assign(args: argparse.Namespace) -> int:
     if args.json:
         doc = result.to_dict()
         if volumes is not None:
-            doc["compare"] = {"volumes": [v.to_dict() for v in volumes], "revenue": [r.to_dict() for r in revenue or []]}
+            doc["compare"] = {
+                "volumes": [v.to_dict() for v in volumes],
+                "revenue": [r.to_dict() for r in revenue or []],
+            }
         _emit_json(doc)
     elif args.markdown:
         print(report.compare_markdown(volumes or [], revenue or []))
