@@ -1493,7 +1493,7 @@ def flows_map(result: Any, network: Network, *, tiles: str = "osm", scenarios: S
         line.options["className"] = f"{cls} corridors-k-flow-edge corridors-edge"
         _in_pane(line, "corridors-lines").add_to(ge)
     for share in (1.0, 0.25):
-        lg.use("flow-width", "#999999", "width", f"edge width: {share * top:,.0f} t/yr", width=1.5 + 10 * share,
+        lg.use("flow-edge", "#999999", "width", f"edge width: {share * top:,.0f} t/yr", width=1.5 + 10 * share,
                section="Edges (width)")  # fmt: skip
 
     def klass(u: float | None) -> tuple[str, str, str]:
@@ -1530,7 +1530,7 @@ def flows_map(result: Any, network: Network, *, tiles: str = "osm", scenarios: S
         marker.options["className"] = f"{cls} corridors-k-flow-crossing corridors-crossing {_id_class(cid)}"
         _in_pane(marker, "corridors-points").add_to(gc)
     for wait in (0.0, 24.0, 168.0):
-        lg.use(f"wait-{wait:.0f}", "#999999", "size", f"crossing size: queue wait {wait:.0f} h",
+        lg.use("flow-crossing", "#999999", "size", f"crossing size: queue wait {wait:.0f} h",
                radius=5 + min(15.0, 3 * math.log1p(wait)), section="Crossings (size)")  # fmt: skip
     busiest = sorted(result.crossings, key=lambda x: -x.tonnes_per_year)[:12]
     page.section("Busiest crossings", _table(
