@@ -3,6 +3,8 @@
 - README.md, between ``<!-- fidelity:begin -->`` and ``<!-- fidelity:end -->``: the table of
   ``python -m corridors fidelity --markdown`` (the tests check the README holds exactly that).
 - README.md, the quick start's example output of ``route Termez Karachi``.
+- README.md, between ``<!-- assign-compare:begin -->`` and ``<!-- assign-compare:end -->``: the
+  tables of ``python -m corridors assign --markdown`` (modelled against observed).
 - tests/fidelity_passing.txt: the observations that pass now. ``test_fidelity_shipped`` fails
   when one of them stops passing, so run this after a change that makes more rows pass (and
   never to hide a regression: a row that fails after a change of the model is a finding).
@@ -30,6 +32,28 @@ def fidelity_markdown() -> str:
         check=True,
     )
     return out.stdout.strip()
+
+
+ASSIGN_BEGIN, ASSIGN_END = "<!-- assign-compare:begin -->", "<!-- assign-compare:end -->"
+ASSIGN_BLOCK = re.compile(re.escape(ASSIGN_BEGIN) + r"\n(.*?)\n?" + re.escape(ASSIGN_END), re.S)
+
+
+def assign_markdown() -> str:
+    """The modelled-against-observed tables as ``assign --markdown`` prints them."""
+    out = subprocess.run(
+        [sys.executable, "-m", "corridors", "assign", "--markdown"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def readme_assign_block(readme: str) -> str | None:
+    """The generated assign tables currently in the README, or None if the markers are missing."""
+    m = ASSIGN_BLOCK.search(readme)
+    return m.group(1).strip("\n") if m else None
 
 
 EXAMPLE = re.compile(r"Example output \(`python -m corridors route Termez Karachi`\):\n\n```text\n(.*?)\n```", re.S)
@@ -69,6 +93,10 @@ def main() -> None:
     if readme_block(text) is None:
         raise SystemExit(f"README.md has no {BEGIN} ... {END} block")
     text = BLOCK.sub(lambda _: f"{BEGIN}\n{table}\n{END}", text)
+    if readme_assign_block(text) is None:
+        raise SystemExit(f"README.md has no {ASSIGN_BEGIN} ... {ASSIGN_END} block")
+    compare = assign_markdown()
+    text = ASSIGN_BLOCK.sub(lambda _: f"{ASSIGN_BEGIN}\n{compare}\n{ASSIGN_END}", text)
     m = EXAMPLE.search(text)
     if m is None:
         raise SystemExit("README.md has no example output block")

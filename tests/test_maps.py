@@ -216,6 +216,7 @@ def shipped_maps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "whatif-mode": ("whatif", "Termez", "Kabul", "--close", "HAI:rail", "--map"),
         "risk": ("risk", "Termez", "Karachi", "--samples", "2000", "--map"),
         "criticality": ("criticality", "--od", str(od), "--edges", "--map"),
+        "flows": ("assign", "--flows", str(od), "--map"),
         "network": ("map", "-o"),
         "network-tar": ("map", "--open", "TAR", "--close", "TRK", "-o"),
     }
@@ -319,6 +320,14 @@ def test_criticality_map(shipped_maps):
     with checked_map(shipped_maps["criticality"], "criticality-map.png") as (page, _):
         assert page.locator("path.corridors-k-crit-edge").count() >= 10  # --edges draws the edges
         assert page.locator(".corridors-legend-entry[data-style=size]").count() == 3
+
+
+def test_flows_map(shipped_maps):
+    with checked_map(shipped_maps["flows"], "flows-map.png") as (page, texts):
+        assert page.locator("path.corridors-k-flow-edge").count() >= 5  # edges carrying the three flows
+        assert all("utilisation" in t and "queue wait" in t for t in texts)
+        assert page.locator(".corridors-legend-entry[data-style=size]").count() == 3
+        assert "Busiest crossings" in page.locator("#corridors-panel").inner_text()
 
 
 def test_network_map(shipped_maps):

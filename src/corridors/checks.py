@@ -33,6 +33,7 @@ from corridors.demand import OD_DIR, load_flows
 from corridors.errors import CorridorsError, DataError, UnknownPlaceError
 from corridors.geo import haversine_km, polyline_km
 from corridors.places import PlaceIndex, parse_latlon
+from corridors.queues import QueueParams, load_capacities
 from corridors.scenarios import SCENARIO_DIR, apply_all, available, load_scenario
 
 #: An edge may be at most this many times its endpoints' great-circle distance...
@@ -204,7 +205,24 @@ def load_problems(data: GeoData) -> list[Problem]:
     (one route solve per corridor) is left to ``validate``: an unconnected pair does not
     break any command, its route request simply exits 4.
     """
-    return integrity_problems(data) + geometry_problems(data) + demand_problems(data) + scenario_problems(data)
+    return (
+        integrity_problems(data)
+        + geometry_problems(data)
+        + demand_problems(data)
+        + scenario_problems(data)
+        + capacity_problems(data)
+    )
+
+
+def capacity_problems(data: GeoData) -> list[Problem]:
+    """Problems of the queue parameters and ``crossing_capacity.csv`` (read by ``assign``)."""
+    if not data.costs.has("queue", "default_opening_hours"):
+        return []  # a network without the load model: assign says what is missing
+    try:
+        load_capacities(data, QueueParams.from_costs(data.costs))
+    except DataError as exc:
+        return [problem_of(exc)]
+    return []
 
 
 def geometry_problems(data: GeoData) -> list[Problem]:

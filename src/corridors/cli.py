@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from corridors.costs import LOSS_OBJECTIVES, OBJECTIVES
-from corridors.data import LAYERS, MODES, PLACE_KINDS, SEA_LAYER
+from corridors.data import CARGO_PROFILES, LAYERS, MODES, PLACE_KINDS, SEA_LAYER
 from corridors.errors import CorridorsError, UsageError
 from corridors.limits import MAX_ALTERNATIVES, MAX_SAMPLES, MAX_TONNES, MAX_WORKERS
 from corridors.osm.options import DEFAULT_HIGHWAYS
+from corridors.queues import DEFAULT_GAP, DEFAULT_MAX_ITERATIONS, METHODS
 
 PROG = "corridors"
 
@@ -210,6 +211,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     if not scenarios:
         raise UsageError("whatif needs at least one --scenario, --close or --open")
     scen_net = base_net.with_scenarios(scenarios)
+    if getattr(args, "loaded", False):
+        base_net, scen_net = _loaded(args, base_net), _loaded(args, scen_net)
     kwargs = _route_kwargs(args)
     base = base_net.route(args.origin, args.destination, **kwargs)
     try:
@@ -267,7 +270,10 @@ def cmd_risk(args: argparse.Namespace) -> int:
     from corridors.cluster import connect  # deferred: heavy stack
     from corridors.risk import simulate  # deferred: heavy stack
 
-    net = _load(args).with_points([args.origin, args.destination])
+    net = _load(args)
+    if getattr(args, "loaded", False):
+        net = _loaded(args, net)
+    net = net.with_points([args.origin, args.destination])
     distributed = args.workers is not None or args.scheduler is not None
     quiet = args.json or (args.samples < 50_000 and not distributed)
     with _progress(args.samples, "sample", quiet=quiet) as bar, connect(args.workers, args.scheduler) as client:
@@ -302,6 +308,8 @@ def cmd_criticality(args: argparse.Namespace) -> int:
 
     net = _load(args)
     flows = load_flows(args.od or default_od_path(net.data.directory))
+    if args.assign:
+        return _criticality_assign(args, net, flows)
     n_cases = criticality_size(net, flows, args.edges)
     with _progress(n_cases, "case", quiet=args.json) as bar, connect(args.workers, args.scheduler) as client:
         rows = criticality(net, flows, edges=args.edges, objective=args.objective, progress=bar, client=client)
@@ -319,6 +327,116 @@ def cmd_criticality(args: argparse.Namespace) -> int:
         print(
             f"\n{len(flows)} flows, {sum(f.tonnes_per_year for f in flows):,.0f} t/yr; each row closes one {'crossing or edge' if args.edges else 'crossing'} alone"
         )
+    return 0
+
+
+def _flows(args: argparse.Namespace, net: Any) -> list[Any]:
+    """The demand of ``--flows`` (default the shipped trade flows), only the ``--cargo`` profiles if given."""
+    from corridors.demand import default_od_path, load_flows  # deferred: heavy stack
+
+    flows = load_flows(getattr(args, "flows", None) or default_od_path(net.data.directory))
+    cargo = getattr(args, "cargo_filter", None)
+    if cargo:
+        flows = [f for f in flows if f.cargo in cargo]
+        if not flows:
+            raise UsageError(f"no flows of cargo {', '.join(cargo)} in the demand file")
+    return flows
+
+
+def _assign_params(args: argparse.Namespace, net: Any) -> Any:
+    from corridors.assign import AssignParams  # deferred: heavy stack
+
+    return AssignParams.from_network(
+        net, method=args.method, gap=args.gap,
+        max_iterations=args.max_iterations,
+    )  # fmt: skip
+
+
+def _loaded(args: argparse.Namespace, net: Any) -> Any:
+    """``--loaded``: the network with every crossing's time set to its assigned (queued) time."""
+    from corridors.assign import assign, loaded_scenario  # deferred: heavy stack
+
+    result = assign(net, _flows(args, net), params=_assign_params(args, net))
+    return net.with_scenarios([loaded_scenario(result)])
+
+
+def _criticality_assign(args: argparse.Namespace, net: Any, flows: list[Any]) -> int:
+    """``criticality --assign``: each closure re-solved as an equilibrium."""
+    from corridors import report  # deferred: heavy stack
+    from corridors.assign import criticality_assign  # deferred: heavy stack
+    from corridors.cluster import connect  # deferred: heavy stack
+
+    if args.edges:
+        raise UsageError("--assign closes crossings only; leave out --edges")
+    params = _assign_params(args, net)
+    with (
+        _progress(len(net.data.crossings), "case", quiet=args.json) as bar,
+        connect(args.workers, args.scheduler) as client,
+    ):
+        rows = criticality_assign(net, flows, params=params, progress=bar, client=client)
+    if args.map:
+        from corridors import maps  # deferred: heavy stack
+
+        path = "criticality.html" if args.map == DEFAULT else args.map
+        maps.save_map(maps.criticality_map(rows, net, tiles=args.tiles, scenarios=_scenarios(args, net)), path,
+                      offline=args.offline)  # fmt: skip
+    if args.json:
+        _emit_json({"flows": len(flows), "tonnes_per_year": sum(f.tonnes_per_year for f in flows),
+                    "method": params.method, "cases": [r.to_dict() for r in rows]})  # fmt: skip
+    else:
+        print(report.criticality_table(rows, args.top))
+        print(
+            f"\n{len(flows)} flows, {sum(f.tonnes_per_year for f in flows):,.0f} t/yr; each row closes one crossing "
+            f"alone and re-solves the {params.method} equilibrium"
+        )
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    """``assign``: the trade flows at equilibrium, with queues at the crossings."""
+    from corridors import report  # deferred: heavy stack
+    from corridors.assign import assign, compare_revenue, compare_volumes  # deferred: heavy stack
+
+    net = _load(args)
+    flows = _flows(args, net)
+    params = _assign_params(args, net)
+    names = [s.name for s in _scenarios(args, net)]
+    result = assign(net, flows, params=params, scenarios=names)
+    written = []
+    if args.csv:
+        from corridors.io import atomic_write_text  # deferred: heavy stack
+
+        written.append(f"crossings written to {atomic_write_text(args.csv, report.assign_csv(result))}")
+    if args.geojson:
+        _write_json_file(args.geojson, result.to_geojson(net))
+        written.append(f"flows written to {args.geojson}")
+    if args.map:
+        from corridors import maps  # deferred: heavy stack
+
+        path = "flows.html" if args.map == DEFAULT else args.map
+        m = maps.flows_map(result, net, tiles=args.tiles, scenarios=_scenarios(args, net))
+        written.append(f"map written to {maps.save_map(m, path, offline=args.offline)}")
+    volumes = revenue = None
+    if args.compare or args.markdown:
+        volumes = compare_volumes(result, net, params.queue.days_per_year)
+        revenue = compare_revenue(result, net)
+    if args.json:
+        doc = result.to_dict()
+        if volumes is not None:
+            doc["compare"] = {
+                "volumes": [v.to_dict() for v in volumes],
+                "revenue": [r.to_dict() for r in revenue or []],
+            }
+        _emit_json(doc)
+    elif args.markdown:
+        print(report.compare_markdown(volumes or [], revenue or []))
+    else:
+        print(report.compare_report(volumes, revenue or []) if volumes is not None else report.assign_report(result))
+        for line in written:
+            print(line)
+    if not result.converged:
+        print(f"{PROG}: warning: not converged after {result.iterations} iterations (gap {result.gap:.2e}); "
+              "raise --max-iterations or --gap", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -505,6 +623,35 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+CARGO_CHOICES = CARGO_PROFILES
+
+
+def _assign_options(p: argparse.ArgumentParser, flows: bool = True) -> None:
+    """Options of the equilibrium assignment (``assign``, ``criticality --assign``, ``--loaded``)."""
+    if flows:
+        p.add_argument("--flows", metavar="FILE", help="OD flows CSV (default geodata/od/trade_flows.csv)")
+    p.add_argument(
+        "--method", choices=METHODS, default="sue",
+        help="sue: logit stochastic user equilibrium (default); ue: deterministic (Wardrop)",
+    )  # fmt: skip
+    p.add_argument(
+        "--gap", type=_bounded(_positive_float, 1.0, "--gap"), default=DEFAULT_GAP, metavar="G",
+        help=f"stop below this relative gap (default {DEFAULT_GAP:g})",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-iterations", type=_bounded(_positive_int, 100_000, "--max-iterations"), default=DEFAULT_MAX_ITERATIONS,
+        metavar="N", help=f"iterations at most (default {DEFAULT_MAX_ITERATIONS})",
+    )  # fmt: skip
+
+
+def _loaded_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--loaded", action="store_true",
+        help="price crossings at their assigned (queued) times: assign the trade flows first",
+    )  # fmt: skip
+    _assign_options(p)
+
+
 def _country(text: str) -> str:
     """An ISO 3166-1 alpha-2 code (two letters)."""
     if len(text.strip()) != 2 or not text.strip().isalpha():
@@ -587,6 +734,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write both routes on one map (default ./whatif-<origin>-<destination>.html)",
     )
+    _loaded_options(p)
     p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser(
@@ -623,6 +771,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="map with line width by edge use (default ./risk-<origin>-<destination>.html)",
     )
     _cluster_options(p)
+    _loaded_options(p)
     p.set_defaults(func=cmd_risk)
 
     p = sub.add_parser(
@@ -641,6 +790,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--top", type=_positive_int, metavar="N", help="show the N most critical only")
     p.add_argument(
+        "--assign", action="store_true",
+        help="re-solve each closure as a trade-flow equilibrium with crossing queues (crossings only)",
+    )  # fmt: skip
+    _assign_options(p, flows=False)
+    p.add_argument(
         "--map",
         nargs="?",
         type=_file_name,
@@ -650,6 +804,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _cluster_options(p)
     p.set_defaults(func=cmd_criticality)
+
+    p = sub.add_parser(
+        "assign",
+        parents=[par["scenario"], par["map"], par["common"]],
+        help="trade flows at equilibrium with queues at the crossings",
+        description="Assign the yearly trade flows to the network at user equilibrium: crossing times grow with "
+        "load through a queue function of capacity and opening hours (README, Assignment).",
+    )
+    _assign_options(p)
+    p.add_argument(
+        "--cargo", dest="cargo_filter", action="append", choices=CARGO_CHOICES, metavar="PROFILE",
+        help="assign only the flows of this cargo profile (repeatable)",
+    )  # fmt: skip
+    p.add_argument("--csv", type=_file_name, metavar="FILE", help="write the crossing table as CSV")
+    p.add_argument("--geojson", type=_file_name, metavar="FILE", help="write edges and crossings with their loads")
+    p.add_argument(
+        "--map", nargs="?", type=_file_name, const=DEFAULT, metavar="FILE",
+        help="map of edges by tonnes a year and crossings by utilisation and wait (default ./flows.html)",
+    )  # fmt: skip
+    p.add_argument("--compare", action="store_true", help="print modelled against observed volumes and revenue shares")
+    p.add_argument("--markdown", action="store_true", help="print the comparison as Markdown (the README's tables)")
+    p.set_defaults(func=cmd_assign)
 
     p = sub.add_parser(
         "map",

@@ -24,6 +24,8 @@ class Flow:
     destination: str
     cargo: str
     tonnes_per_year: float
+    #: Customs-relevant value of a year's flow (USD), when the file gives ``value_usd``.
+    value_usd: float | None = None
 
 
 DEFAULT_OD_FILE = "trade_flows.csv"
@@ -35,6 +37,19 @@ MAX_TONNES_PER_YEAR = 1e9
 def default_od_path(geodata_dir: Path) -> Path:
     """The shipped demand file."""
     return Path(geodata_dir) / OD_DIR / DEFAULT_OD_FILE
+
+
+def _value(text: str | None, where: str) -> float | None:
+    """The optional ``value_usd`` column: None when absent or empty."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{where}: value_usd '{text.strip()}' is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise DataError(f"{where}: value_usd must be a non-negative number")
+    return value
 
 
 def load_flows(path: str | Path, name: str | None = None) -> list[Flow]:
@@ -74,7 +89,7 @@ def load_flows(path: str | Path, name: str | None = None) -> list[Flow]:
             raise DataError(f"{where}: tonnes_per_year '{row['tonnes_per_year']}' is not a number") from None
         if not math.isfinite(tonnes) or not 0 <= tonnes <= MAX_TONNES_PER_YEAR:
             raise DataError(f"{where}: tonnes_per_year must be a number from 0 to {MAX_TONNES_PER_YEAR:,.0f}")
-        flows.append(Flow(origin, dest, cargo, tonnes))
+        flows.append(Flow(origin, dest, cargo, tonnes, _value(row.get("value_usd"), where)))
     if not flows:
         raise DataError(f"{label}: no flows")
     return flows

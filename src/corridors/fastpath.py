@@ -82,7 +82,7 @@ class Snapshot:
         engine = GraphEngine(graph)
         priced = engine.weights(model, objective, restrictions)
         keep = np.isfinite(priced)
-        u, v, cost, time, dist, crossing, links = [], [], [], [], [], [], []
+        u, v, cost, time, dist, crossing, links, rail = [], [], [], [], [], [], [], []
         for (a, b, _, d), ok in zip(engine.rows, keep.tolist(), strict=True):
             if not ok:
                 continue
@@ -93,6 +93,7 @@ class Snapshot:
             dist.append(d["distance_km"])
             crossing.append(cidx[d["crossing_id"]] if d["kind"] == "crossing" else -1)
             links.append(d["crossing_id"] if d["kind"] == "crossing" else d["id"])
+            rail.append(d.get("mode") == "rail")
         self.u = np.array(u, dtype=np.int64)
         self.v = np.array(v, dtype=np.int64)
         self.weight = priced[keep] + EPSILON
@@ -103,6 +104,8 @@ class Snapshot:
         self.link_ids: list[str] = sorted(set(links))
         lidx = {k: i for i, k in enumerate(self.link_ids)}
         self.link = np.array([lidx[k] for k in links], dtype=np.int64)
+        #: Whether each row is a rail row (a crossing's rail mode carries wagons, not trucks).
+        self.rail = np.array(rail, dtype=bool)
         self.vot = model.profile.value_of_time_usd_per_t_h
         # how much one hour of waiting adds to the objective
         self.wait_weight = {"generalized": self.vot, "time": 1.0}.get(objective, 0.0)
@@ -299,6 +302,23 @@ class Snapshot:
             node = prev
         rows.reverse()
         return self.path_result(rows, float(dist[t]), float(waits[np.array(rows, dtype=np.int64)].sum()))
+
+    def shortest_rows(self, sources: list[int], targets: list[int], w: np.ndarray) -> tuple[float, list[int]] | None:
+        """Least path under row weights ``w`` from any source to any target: ``(weight, rows)`` or None."""
+        matrix, best_rows = self._collapse(w)
+        dist, pred, _ = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, min_only=True)
+        reached = dist[targets]
+        if not np.isfinite(reached).any():
+            return None
+        t = targets[int(np.argmin(reached))]
+        rows = []
+        node = t
+        while pred[node] >= 0:
+            prev = int(pred[node])
+            rows.append(int(best_rows[self._group_of_pair[(prev, node)]]))
+            node = prev
+        rows.reverse()
+        return float(dist[t]), rows
 
     def path_result(self, rows: list[int] | tuple[int, ...], weight: float, wait_h: float = 0.0) -> PathResult:
         """The measures of a path given as snapshot rows (its objective weight and hours waited)."""

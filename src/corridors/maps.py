@@ -1452,6 +1452,92 @@ def criticality_map(
     return page.finish(_data_sources())
 
 
+def flows_map(result: Any, network: Network, *, tiles: str = "osm", scenarios: Sequence[Scenario] = ()) -> folium.Map:
+    """Edges by tonnes a year and crossings by utilisation and queue wait (``assign --map``).
+
+    Parameters
+    ----------
+    result
+        An :class:`~corridors.assign.Assignment`.
+    network
+        The network it was computed on.
+    tiles
+        ``osm`` or ``none``.
+    scenarios
+        The scenarios applied.
+
+    Returns
+    -------
+    folium.Map
+
+    """
+    data = network.data
+    page = Page("Trade flows at equilibrium", "flows", tiles, scenarios)
+    lg = page.legend
+    top = max(result.edges.values(), default=0.0) or 1.0
+    ge = page.group("edges by tonnes a year")
+    for eid, t in sorted(result.edges.items(), key=lambda kv: kv[1]):
+        e = data.edges[eid]
+        share = t / top
+        colour = "#7b3294" if e.mode == "rail" else "#d95f02"
+        cls = lg.use(f"flow-{e.mode}", colour, "line", f"{e.mode} edge carrying flows", width=4, section="Edges")
+        coords = _edge_coords(e, data)
+        page.bounds.extend(coords)
+        line = folium.PolyLine(coords, color=colour, weight=1.5 + 10 * share, opacity=0.8,
+                               popup=_popup([("edge", eid), ("tonnes/yr", _fmt(t, " t", 0))], f"{eid}"),
+                               tooltip=_tooltip(f"{eid}: {t:,.0f} t/yr"))  # fmt: skip
+        line.options["className"] = f"{cls} corridors-k-flow-edge corridors-edge"
+        _in_pane(line, "corridors-lines").add_to(ge)
+    for share in (1.0, 0.25):
+        lg.use("flow-edge", "#999999", "width", f"edge width: {share * top:,.0f} t/yr", width=1.5 + 10 * share,
+               section="Edges (width)")  # fmt: skip
+
+    def klass(u: float | None) -> tuple[str, str, str]:
+        if u is None:
+            return "nocap", "#bdbdbd", "capacity unknown (no queue)"
+        if u >= 0.95:
+            return "over", "#000000", "at or over 95% of capacity"
+        if u >= 0.8:
+            return "high", "#b2182b", "80-95% of capacity"
+        if u >= 0.5:
+            return "mid", "#ef8a62", "50-80% of capacity"
+        return "low", "#67a9cf", "under 50% of capacity"
+
+    gc = page.group("crossings by utilisation and wait")
+    worst: dict[str, Any] = {}
+    for c in result.crossings:
+        if c.crossing in data.crossings:
+            worst.setdefault(c.crossing, []).append(c)
+    for cid, loads in sorted(worst.items(), key=lambda kv: max(x.wait_h for x in kv[1])):
+        head = max(loads, key=lambda x: (x.utilisation or 0.0, x.wait_h))
+        key, colour, label = klass(head.utilisation)
+        cls = lg.use(f"util-{key}", colour, "point", f"crossing: {label}", radius=7, section="Crossings (colour)")
+        where = _crossing_point(data.crossings[cid], data)
+        page.bounds.append(where)
+        radius = 5 + min(15.0, 3 * math.log1p(max(x.wait_h for x in loads)))
+        sections = [(f"{cid} {data.crossings[cid].name} ({x.mode})", [
+            ("trucks/day" if x.mode == "road" else "wagons/day", _fmt(x.vehicles_per_day, "", 1)),
+            ("capacity/day", _fmt(x.capacity_per_day, "", 0)), ("utilisation", _fmt(x.utilisation, "", 2)),
+            ("queue wait", _fmt(x.wait_h, " h", 1)), ("free time", _fmt(x.free_time_h, " h", 1)),
+            ("tonnes/yr", _fmt(x.tonnes_per_year, " t", 0))]) for x in loads]  # fmt: skip
+        marker = folium.CircleMarker(where, radius=radius, color="#333333", weight=1, fill=True, fill_color=colour,
+                                     fill_opacity=0.85, popup=_popup_sections(sections),
+                                     tooltip=_tooltip(f"{cid}: wait {head.wait_h:.1f} h"))  # fmt: skip
+        marker.options["className"] = f"{cls} corridors-k-flow-crossing corridors-crossing {_id_class(cid)}"
+        _in_pane(marker, "corridors-points").add_to(gc)
+    for wait in (0.0, 24.0, 168.0):
+        lg.use("flow-crossing", "#999999", "size", f"crossing size: queue wait {wait:.0f} h",
+               radius=5 + min(15.0, 3 * math.log1p(wait)), section="Crossings (size)")  # fmt: skip
+    busiest = sorted(result.crossings, key=lambda x: -x.tonnes_per_year)[:12]
+    page.section("Busiest crossings", _table(
+        ("crossing", "mode", "veh./day", "util.", "wait h"),
+        [(x.crossing, x.mode, f"{x.vehicles_per_day:,.0f}", _fmt(x.utilisation, "", 2), f"{x.wait_h:.1f}")
+         for x in busiest], numeric=(2, 3, 4)))  # fmt: skip
+    page.sections.insert(0, f"<div class='corridors-meta'>{len(result.flows)} flows, {result.tonnes_per_year:,.0f} t/yr; "
+                            f"{esc(result.method)} equilibrium, gap {result.gap:.1e} after {result.iterations} iterations</div>")  # fmt: skip
+    return page.finish(_data_sources())
+
+
 # -- output ----------------------------------------------------------------------------------
 def _inline_assets(page: str) -> str:
     """Replace the CDN Leaflet and jQuery tags with the files of the XStatic packages."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -398,3 +400,101 @@ def fidelity_markdown(checks: Sequence[Any], summary: dict[str, Any]) -> str:
     lines.append("")
     lines.append(f"{summary['passed']} of {summary['total']} observations pass ({summary['pass_rate']:.0%}).")
     return "\n".join(lines)
+
+
+# -- assign ----------------------------------------------------------------------------------
+def _opt(x: float | None, fmt: str) -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def assign_report(result: Any) -> str:
+    """``assign``: crossings by tonnes, corridors, flows and the convergence."""
+    crossings = table(
+        ("crossing", "mode", "trucks/day", "wagons/day", "capacity/day", "util.", "free h", "wait h", "t/yr",
+         "value USD/yr"),
+        [(c.crossing, c.mode, _opt(c.vehicles_per_day if c.mode == "road" else None, ",.1f"),
+          _opt(c.vehicles_per_day if c.mode == "rail" else None, ",.1f"), _opt(c.capacity_per_day, ",.0f"),
+          _opt(c.utilisation, ".2f"), f"{c.free_time_h:.1f}", f"{c.wait_h:.2f}", f"{c.tonnes_per_year:,.0f}",
+          _opt(c.value_usd, ",.0f")) for c in result.crossings],
+        right=range(2, 10),
+    )  # fmt: skip
+    corridors = table(("corridor", "t/yr"), [(k, f"{t:,.0f}") for k, t in result.corridors.items()], right=(1,))
+    flows = table(
+        ("origin", "destination", "cargo", "t/yr", "cost USD/t", "corridors (share)"),
+        [(f.origin, f.destination, f.cargo, f"{f.tonnes_per_year:,.0f}", _opt(f.cost_usd_per_t, ",.2f"),
+          ", ".join(f"{c} {s:.0%}" for c, s, _ in f.corridors if s >= 0.005)) for f in result.flows],
+        right=(3, 4),
+    )  # fmt: skip
+    conv = "converged" if result.converged else "NOT converged"
+    lines = [
+        f"Assignment ({'logit stochastic' if result.method == 'sue' else 'deterministic'} user equilibrium, "
+        f"method {result.method}): {conv} after {result.iterations} iterations, gap {result.gap:.2e} "
+        f"(target {result.target_gap:.0e})",
+        f"{len(result.flows)} flows, {result.tonnes_per_year:,.0f} t/yr, generalized cost "
+        f"USD {result.cost_usd_per_year:,.0f}/yr",
+    ]
+    if result.scenarios:
+        lines.append(f"scenarios: {', '.join(result.scenarios)}")
+    lines += ["", "Crossings", crossings, "", "Corridors", corridors, "", "Flows", flows]
+    if result.lost:
+        lines += ["", "Flows with no route: " + ", ".join(f"{o} -> {d} ({c})" for o, d, c, _ in result.lost)]
+    return "\n".join(lines)
+
+
+def _measure(m: str) -> str:
+    return m.replace("_per_day", "/day")
+
+
+def compare_rows(volumes: Sequence[Any]) -> list[tuple[str, ...]]:
+    """Rows of the modelled-against-observed volume table."""
+    return [(v.crossing, v.mode, v.direction, _measure(v.measure), f"{v.observed:,.0f}", f"{v.modelled:,.0f}",
+             _opt(v.ratio, ".2f"), v.date) for v in volumes]  # fmt: skip
+
+
+def revenue_rows(revenue: Sequence[Any]) -> list[tuple[str, ...]]:
+    """Rows of the customs revenue share table."""
+    return [(r.name, ", ".join(r.crossings), f"{r.observed_share:.0%}", _opt(r.modelled_share, ".0%"), r.year)
+            for r in revenue]  # fmt: skip
+
+
+VOLUME_HEAD = ("crossing", "mode", "direction", "measure", "observed", "modelled", "model/obs", "date")
+REVENUE_HEAD = ("border", "crossings", "customs revenue (observed)", "modelled share", "year")
+
+
+def compare_report(volumes: Sequence[Any], revenue: Sequence[Any]) -> str:
+    """``assign --compare``: modelled against observed volumes and customs revenue shares."""
+    lines = ["Modelled against observed traffic (observed_volumes.csv)",
+             table(VOLUME_HEAD, compare_rows(volumes), right=(4, 5, 6))]  # fmt: skip
+    if revenue:
+        lines += ["", f"Customs revenue by border against the modelled share of {revenue[0].basis} Afghanistan",
+                  table(REVENUE_HEAD, revenue_rows(revenue), right=(2, 3))]  # fmt: skip
+    return "\n".join(lines)
+
+
+def compare_markdown(volumes: Sequence[Any], revenue: Sequence[Any]) -> str:
+    """``assign --compare --markdown``: the README's tables (generated, never typed)."""
+
+    def md(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        return out + ["| " + " | ".join(x.replace("|", "\\|") for x in r) + " |" for r in rows]
+
+    lines = md(VOLUME_HEAD, compare_rows(volumes))
+    if revenue:
+        lines += ["", f"Modelled share: {revenue[0].basis} Afghanistan through the group's crossings.", ""]
+        lines += md(REVENUE_HEAD, revenue_rows(revenue))
+    return "\n".join(lines)
+
+
+ASSIGN_CSV_COLUMNS = ("crossing", "name", "mode", "trucks_per_day", "wagons_per_day", "capacity_per_day", "utilisation",
+                      "opening_hours", "free_time_h", "wait_h", "loaded_time_h", "tonnes_per_year", "tonnes_to_af",
+                      "tonnes_from_af", "value_usd", "value_to_af_usd")  # fmt: skip
+
+
+def assign_csv(result: Any) -> str:
+    """``assign --csv``: one row per loaded crossing mode."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=ASSIGN_CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for c in result.crossings:
+        writer.writerow({k: ("" if v is None else v) for k, v in c.to_dict().items()})
+    return out.getvalue()
