@@ -207,6 +207,18 @@ def test_ghulam_khan_waits_for_its_trading_days(shipped_net):
     assert route.crossings == ["TRK"]
 
 
+def test_tir_return_leg_ends_at_the_afghan_side_of_torkham(shipped_net):
+    # invest.gov.uz (May 2021): Tashkent "to the Torkham checkpoint" in 48 h, i.e. to the border,
+    # so the row's destination is the Afghan side and the Torkham crossing is not in the figure.
+    row = next(r for r in _csv("observations.csv") if r["id"] == "tashkent-torkham-af-tir-2021-time")
+    route = shipped_net.route(row["origin"], row["destination"], modes=["road"])
+    assert "TRK" not in route.crossings
+    assert route.leg_list[-1].to_id == "TORKHAM_AF"
+    excluded = {r["id"]: r for r in _csv("observations_excluded.csv")}
+    for rid in ("tashkent-torkham-tir-2021-time", "kashgar-hairatan-time", "tashkent-mazar-rail-suspended-uses-aqi"):
+        assert excluded[rid]["excluded_because"].startswith("does not measure what the query asks"), rid
+
+
 def test_fidelity_rows_that_passed_still_pass(shipped_net):
     passing = {line.strip() for line in BASELINE.read_text().splitlines() if line.strip() and not line.startswith("#")}
     data = shipped_net.data
