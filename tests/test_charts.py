@@ -9,19 +9,14 @@ import pytest
 from corridors.charts import place_ticks, plain, plot_tcd, tcd_steps, tcd_svg, write_chart
 from corridors.errors import UsageError
 
-
-def test_steps_at_crossings_and_transfers(toy_net):
-    route = toy_net.route("Uzcity", "Pkport")
-    steps = tcd_steps(route)
-    assert steps[0].distance_km == 0 and steps[0].cost_usd == 0
-    assert steps[-1].cost_usd == pytest.approx(route.totals["cost_usd"], abs=0.05)
-    assert steps[-1].time_h == pytest.approx(route.totals["time_h"], abs=0.05)
-    labelled = [s.label for s in steps if s.label and s.kind != "origin"]
-    assert labelled == ["X1 border", "Afcity: rail1520->road", "X4 border"]
-    # a step adds cost and time over (almost) no distance
-    for a, b in itertools.pairwise(steps):
-        if b.kind == "transfer":
-            assert b.distance_km == a.distance_km and b.cost_usd > a.cost_usd and b.time_h > a.time_h
+# Uzcity -> Pkport on the toy network, general cargo (20 t): cumulative km, USD and hours at
+# the origin and after each leg (UZ-RL-1, X1 rail, AF-RL-1, transfer at Afcity, AF-R-3, AF-R-4,
+# X4 with transloading, PK-R-2), worked out by hand in tests/test_oracle.py.
+X1_KM, X4_KM = 11.119508, 9.218490
+HAND_KM = [0, 100, 100 + X1_KM, 175 + X1_KM, 175 + X1_KM, 575 + X1_KM, 775 + X1_KM, 775 + X1_KM + X4_KM,
+           935 + X1_KM + X4_KM]  # fmt: skip
+HAND_USD = [0, 80, 120, 195, 295, 1095, 1495, 1655, 1895]
+HAND_H = [0, 4, 8, 13, 23, 43, 48, 65, 65 + 160 / 75]
 
 
 def test_plot_has_labelled_axes_and_steps(toy_net):
@@ -32,10 +27,46 @@ def test_plot_has_labelled_axes_and_steps(toy_net):
     assert "distance" in ax_time.get_xlabel()
     line = next(ln for ln in ax_cost.lines if ln.get_gid() == "route-0")
     xs, ys = list(line.get_xdata()), list(line.get_ydata())
-    steps = tcd_steps(route)
-    assert xs == [s.distance_km for s in steps] and ys == [s.cost_usd for s in steps]
+    assert xs == pytest.approx(HAND_KM, abs=1e-4) and ys == pytest.approx(HAND_USD, abs=1e-6)
+    time_line = next(ln for ln in ax_time.lines if ln.get_gid() == "route-0")
+    assert list(time_line.get_xdata()) == pytest.approx(HAND_KM, abs=1e-4)
+    assert list(time_line.get_ydata()) == pytest.approx(HAND_H, abs=1e-6)
     texts = [t.get_text() for t in ax_cost.texts]
     assert "X1 border" in texts and "X4 border" in texts
+
+
+def test_plotted_curves_are_running_sums_of_the_json_legs(shipped_net):
+    """On a shipped route the curves are the running sums of the route's JSON legs (to the cent)."""
+    route = shipped_net.route("Termez", "Karachi", cargo="bulk", tonnes=500)
+    legs = route.to_dict()["legs"]
+    want_km, want_usd, want_h = [0.0], [0.0], [0.0]
+    for leg in legs:
+        want_km.append(want_km[-1] + leg["distance_km"])
+        want_usd.append(want_usd[-1] + leg["cost_usd"])
+        want_h.append(want_h[-1] + leg["time_h"])
+    fig = plot_tcd([route])
+    ax_cost, ax_time = fig.axes
+    cost = next(ln for ln in ax_cost.lines if ln.get_gid() == "route-0")
+    time = next(ln for ln in ax_time.lines if ln.get_gid() == "route-0")
+    tol = 0.005 * len(legs) + 1e-6
+    assert list(cost.get_xdata()) == pytest.approx(want_km, abs=tol)
+    assert list(cost.get_ydata()) == pytest.approx(want_usd, abs=tol)
+    assert list(time.get_ydata()) == pytest.approx(want_h, abs=tol)
+    assert want_usd[-1] == pytest.approx(route.totals["cost_usd"], abs=0.01)
+
+
+def test_steps_at_crossings_and_transfers(toy_net):
+    route = toy_net.route("Uzcity", "Pkport")
+    steps = tcd_steps(route)
+    assert [s.distance_km for s in steps] == pytest.approx(HAND_KM, abs=1e-4)
+    assert [s.cost_usd for s in steps] == pytest.approx(HAND_USD, abs=1e-6)
+    assert [s.time_h for s in steps] == pytest.approx(HAND_H, abs=1e-6)
+    labelled = [s.label for s in steps if s.label and s.kind != "origin"]
+    assert labelled == ["X1 border", "Afcity: rail1520->road", "X4 border"]
+    # a step adds cost and time over (almost) no distance
+    for a, b in itertools.pairwise(steps):
+        if b.kind == "transfer":
+            assert b.distance_km == a.distance_km and b.cost_usd > a.cost_usd and b.time_h > a.time_h
 
 
 def test_alternatives_one_line_each(toy_net):

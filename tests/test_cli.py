@@ -8,13 +8,16 @@ import subprocess
 import pytest
 
 from conftest import PYTHON, REPO
+from oracle import FileOracle
 
 
 def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    """Run ``python -m corridors ARGS`` and capture its output."""
     return subprocess.run([PYTHON, "-m", "corridors", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, text: str) -> None:
+    """Assert the process failed with ``code`` and a one-line message containing ``text``."""
     assert proc.returncode == code, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -52,7 +55,27 @@ def test_route_json_schema(toy_dir):
     assert d["origin"]["id"] == "UZCITY" and d["destination"]["id"] == "PKPORT"
     assert d["cargo"] == "bulk" and d["tonnes"] == 500 and d["objective"] == "generalized"
     assert set(d["totals"]) >= {"distance_km", "time_h", "cost_usd", "cost_usd_per_t", "generalized_cost"}
-    assert sum(leg["cost_usd"] for leg in d["legs"]) == pytest.approx(d["totals"]["cost_usd"], abs=1e-6)
+    # the legs and totals against the files: 500 t of toy bulk (25 t trucks, 60 t wagons)
+    oracle = FileOracle(toy_dir)
+    for leg in d["legs"]:
+        m = oracle.measures(oracle.link_of(leg, "bulk"), "bulk")
+        assert leg["cost_usd"] == pytest.approx(m["cost"] * 500, abs=0.005), leg["edge_id"]
+        assert leg["time_h"] == pytest.approx(m["time"], abs=0.005), leg["edge_id"]
+        if leg["kind"] in ("road", "rail"):
+            assert leg["distance_km"] == float(oracle.edges[leg["edge_id"]]["distance_km"])
+        if leg["kind"] == "crossing":
+            row = oracle.crossings[leg["crossing_id"]]
+            fee, payload = (
+                (row["road_fee_usd_per_truck"], 25.0)
+                if leg["mode"] == "road"
+                else (row["rail_fee_usd_per_wagon"], 60.0)
+            )
+            assert leg["fee_usd"] == pytest.approx(float(fee) / payload * 500, abs=0.005)
+    nodes = oracle.node_path(d["legs"], "bulk")
+    assert d["totals"]["cost_usd"] == pytest.approx(
+        oracle.price_path(nodes, "bulk", "cost") * 500, abs=0.005 * len(d["legs"])
+    )
+    assert d["totals"]["generalized_cost"] == pytest.approx(oracle.least("UZCITY", "PKPORT", "bulk"), abs=0.005)
     assert d["crossings"] == [leg["crossing_id"] for leg in d["legs"] if leg["kind"] == "crossing"]
     assert len(d["alternatives"]) == 3
     assert len({tuple(a["crossings"]) for a in d["alternatives"]}) == 3

@@ -1,4 +1,9 @@
-"""The path engine against networkx (the oracle :class:`tests.oracle.Router`) on the exported graph."""
+"""The path engine against networkx (the oracle :class:`tests.oracle.Router`) on the exported graph.
+
+:class:`~oracle.Router` prices edges with the package's cost model, so it checks the search
+only; :func:`test_row_weights_are_the_file_prices` checks the prices the engine searches over
+against :class:`~oracle.FileOracle`, which reads the geodata files.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import REPO
 from corridors.costs import OBJECTIVES
 from corridors.engine import GraphEngine
 from corridors.restrictions import Restrictions
-from oracle import Router
+from oracle import FileOracle, Router
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 MODES = [frozenset({"road", "rail"}), frozenset({"road"}), frozenset({"rail"})]
 
 
 def _layers(net):
+    """Each routable place's land-layer nodes."""
     return {p: net.layers_of(p) for p in sorted(net.data.places) if net.layers_of(p)}
 
 
@@ -106,3 +113,36 @@ def test_route_start_up_imports_no_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _as_leg(graph, u, v, d):
+    """A graph edge described as a route leg is (what :meth:`FileOracle.link_of` reads)."""
+    nu, nv = graph.nodes[u], graph.nodes[v]
+    return {
+        "kind": d["kind"],
+        "mode": d["mode"],
+        "edge_id": d["id"],
+        "crossing_id": d.get("crossing_id"),
+        "from_id": nu["place"],
+        "to_id": nv["place"],
+        "from_layer": nu["layer"],
+        "to_layer": nv["layer"],
+    }
+
+
+@pytest.mark.parametrize("which", ["toy_net", "shipped_net"])
+def test_row_weights_are_the_file_prices(request, engines, which):
+    """Every row of the engine is a link of the files, weighted as the files price it; none is missing."""
+    net = request.getfixturevalue(which)
+    oracle = FileOracle(REPO / "geodata" if which == "shipped_net" else net.data.directory)
+    engine = engines[which]
+    rows = list(net.graph.edges(keys=True, data=True))
+    links = [oracle.link_of(_as_leg(net.graph, u, v, d), None) for u, v, _, d in rows]
+    assert len(set(links)) == len(links) == len(oracle.links)  # the same links, each once
+    for cargo in net.data.costs.cargo_names():
+        model = net.cost_model(cargo)
+        for objective in ("generalized", "cost", "time", "distance"):
+            w = engine.weights(model, objective, Restrictions())
+            for i, link in enumerate(links):
+                want = oracle.weight(link, cargo, objective) if oracle.handles(link, cargo) else float("inf")
+                assert w[i] == pytest.approx(want, rel=1e-12), (rows[i][2], cargo, objective)

@@ -1,4 +1,4 @@
-"""Routes against the independent networkx oracle, and every routing option."""
+"""Routes against the independent oracle (priced from the geodata files), and every routing option."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ import itertools
 import pytest
 
 from corridors.errors import NoRouteError, UnknownPlaceError, UsageError
-from oracle import OBJECTIVE_TOTAL, oracle_cost
+from oracle import FileOracle, route_mismatches
 
 TOY_PLACES = ["UZCITY", "UZPOST2", "AFCITY", "AFSOUTH", "PKPOST", "PKPORT"]
 
 
+@pytest.fixture(scope="module")
+def oracle(toy_net) -> FileOracle:
+    """The file oracle of the toy geodata ``toy_net`` was loaded from."""
+    return FileOracle(toy_net.data.directory)
+
+
 @pytest.mark.parametrize("objective", ["generalized", "cost", "time", "distance"])
 @pytest.mark.parametrize("cargo", ["general", "fuel", "perishable"])
-def test_toy_routes_match_networkx_oracle(toy_net, objective, cargo):
+def test_toy_routes_match_the_file_oracle(toy_net, oracle, objective, cargo):
     for o, d in itertools.permutations(TOY_PLACES, 2):
         route = toy_net.route(o, d, objective=objective, cargo=cargo)
-        expected = oracle_cost(toy_net, o, d, cargo, objective)
-        assert route.totals[OBJECTIVE_TOTAL[objective]] == pytest.approx(expected, abs=0.02), (o, d)
+        assert route_mismatches(oracle, route) == [], (o, d)
 
 
 def test_modes_restrict_layers(toy_net):
@@ -105,7 +110,7 @@ def test_bad_options(toy_net):
         toy_net.route("Uzcity", "Pkport", alternatives=0)
 
 
-def test_json_dict_shape_and_leg_sum(toy_net):
+def test_json_dict_shape_and_legs_priced_from_the_files(toy_net, oracle):
     d = toy_net.route("Uzcity", "Pkport", alternatives=2).to_dict()
     assert {
         "origin",
@@ -119,7 +124,17 @@ def test_json_dict_shape_and_leg_sum(toy_net):
         "transfers",
         "alternatives",
     } <= d.keys()
-    assert sum(leg["cost_usd"] for leg in d["legs"]) == pytest.approx(d["totals"]["cost_usd"], abs=1e-6)
+    # every JSON leg is the oracle's price of its link, rounded to cents
+    for leg in d["legs"]:
+        m = oracle.measures(oracle.link_of(leg, "general"), "general")
+        assert leg["distance_km"] == pytest.approx(m["distance"], abs=0.005)
+        assert leg["time_h"] == pytest.approx(m["time"], abs=0.005)
+        assert leg["cost_usd"] == pytest.approx(m["cost"] * 20, abs=0.005)
+        if leg["kind"] in ("road", "rail"):
+            assert leg["distance_km"] == float(oracle.edges[leg["edge_id"]]["distance_km"])
+    money = oracle.price_path(oracle.node_path(d["legs"], "general"), "general", "cost")
+    assert d["totals"]["cost_usd"] == pytest.approx(money * 20, abs=0.005 * len(d["legs"]))
+    assert d["totals"]["cost_usd"] == pytest.approx(1895.0, abs=0.005)  # by hand: tests/test_oracle.py
     for leg in d["legs"]:
         assert leg["kind"] in {"road", "rail", "transfer", "crossing"}
         assert {"from", "to", "mode", "gauge_mm", "distance_km", "time_h", "cost_usd"} <= leg.keys()
