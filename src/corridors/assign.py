@@ -940,15 +940,7 @@ def criticality_assign(
     data = network.data
     cases = sorted(data.crossings)
     chunks = [(cases[i : i + CASES_PER_CHUNK],) for i in range(0, len(cases), CASES_PER_CHUNK)]
-    if client is not None:
-        parts = map_chunks(client, loaded_case_damage, crit, chunks, progress, weight=lambda c: len(c[0]))
-    else:
-        parts, done = [], 0
-        for (ids,) in chunks:
-            parts.append(loaded_case_damage(crit, ids))
-            done += len(ids)
-            if progress:
-                progress(done)
+    parts = map_chunks(client, loaded_case_damage, crit, chunks, progress, weight=lambda c: len(c[0]))
     damage = np.concatenate(parts) if parts else np.zeros((0, 6))
     rows = []
     for i, cid in enumerate(cases):

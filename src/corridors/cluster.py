@@ -117,7 +117,8 @@ def map_chunks(
     Parameters
     ----------
     client
-        A ``distributed.Client``.
+        A ``distributed.Client``; None runs the chunks one after another in this process
+        (same results, same progress calls).
     fn
         A pure function of ``(problem, *chunk)``.
     problem
@@ -142,6 +143,16 @@ def map_chunks(
     counted twice. Ctrl-C cancels every outstanding chunk before it propagates.
 
     """
+    size = weight or (lambda chunk: int(chunk[0]))
+    if client is None:
+        out: list[Any] = []
+        done = 0
+        for chunk in chunks:
+            out.append(fn(problem, *chunk))
+            done += size(chunk)
+            if progress:
+                progress(done)
+        return out
     from distributed import as_completed  # deferred: dask.distributed, only with --workers/--scheduler
 
     [remote] = client.scatter([problem], broadcast=True)
@@ -153,7 +164,7 @@ def map_chunks(
         for future in as_completed(futures):
             i = index[future.key]
             results[i] = future.result()
-            done += weight(chunks[i]) if weight else int(chunks[i][0])
+            done += size(chunks[i])
             if progress:
                 progress(done)
     except BaseException:

@@ -230,15 +230,7 @@ def criticality(
     for n, problem in enumerate(problems):
         offset = n * len(cases)
         report = None if progress is None else (lambda done, offset=offset: progress(offset + done))
-        if client is not None:
-            part = map_chunks(client, case_damage, problem, chunks, report, weight=lambda c: len(c[0]))
-        else:
-            part, done = [], 0
-            for (ids,) in chunks:
-                part.append(case_damage(problem, ids))
-                done += len(ids)
-                if report:
-                    report(done)
+        part = map_chunks(client, case_damage, problem, chunks, report, weight=lambda c: len(c[0]))
         parts.append(np.concatenate(part) if part else np.zeros((0, 4)))
     damage = np.sum(parts, axis=0) if parts else np.zeros((len(cases), 4))
     extra, lost, rerouted, tonnes_lost = damage[:, 0], damage[:, 1], damage[:, 2], damage[:, 3]

@@ -288,20 +288,11 @@ class Snapshot:
         closed_links: np.ndarray | None,
     ) -> PathResult | None:
         w, waits = self.edge_weights(closed, wait_h, closed_links)
-        matrix, best_rows = self._collapse(w)
-        dist, pred, _ = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, min_only=True)
-        reached = dist[targets]
-        if not np.isfinite(reached).any():
+        found = self.shortest_rows(sources, targets, w)
+        if found is None:
             return None
-        t = targets[int(np.argmin(reached))]
-        rows = []
-        node = t
-        while pred[node] >= 0:
-            prev = int(pred[node])
-            rows.append(int(best_rows[self._group_of_pair[(prev, node)]]))
-            node = prev
-        rows.reverse()
-        return self.path_result(rows, float(dist[t]), float(waits[np.array(rows, dtype=np.int64)].sum()))
+        weight, rows = found
+        return self.path_result(rows, weight, float(waits[np.array(rows, dtype=np.int64)].sum()))
 
     def shortest_rows(self, sources: list[int], targets: list[int], w: np.ndarray) -> tuple[float, list[int]] | None:
         """Least path under row weights ``w`` from any source to any target: ``(weight, rows)`` or None."""
