@@ -552,3 +552,24 @@ def test_edge_table_engine_equals_networkx(net, data):
         assert (got_via is None) == (want_via is None)
         if got_via is not None:
             assert got_via[0] == pytest.approx(want_via[0], rel=1e-9, abs=1e-12)
+
+
+def test_a_network_over_geodata_with_seaports_loads(toy, tmp_path):
+    """Geodata with a port (a ``sea`` quay layer the OSM graph lacks) lays over the detailed graph.
+
+    The quay is kept from the geodata and listed among the coarse layers; a route from the
+    port pays its dwell once, as on the strategic network.
+    """
+    directory = write_toy_geodata(tmp_path / "geodata")
+    (directory / "ports.csv").write_text(
+        "place,dwell_h,handling_usd_per_t,source,quality,note\nPKPORT,48,10,https://example.org/port,M,\n",
+        encoding="utf-8",
+    )
+    geodata = load_geodata(directory)
+    data_dir = tmp_path / "data"
+    osm.build_network(toy["xml"], "ports", geodata=geodata, data_dir=data_dir, progress=False)
+    ported = osm.load_osm_network("ports", geodata, data_dir)
+    assert "sea" in ported.conflation.coarse_layers
+    legs = ported.route("Pkport", "Afcity").leg_list
+    quay = [leg for leg in legs if leg.kind == "transfer" and leg.transfer_kind == "port"]
+    assert len(quay) == 1 and quay[0].time_h == 48.0

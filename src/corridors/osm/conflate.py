@@ -28,7 +28,7 @@ import numpy as np
 
 from corridors.checks import load_geodata
 from corridors.costs import MOVEMENT_RATES, movement_cost
-from corridors.data import LAYERS, GeoData
+from corridors.data import LAYERS, SEA_LAYER, GeoData
 from corridors.errors import UsageError
 from corridors.geo import haversine_km
 from corridors.graph import CRS, build_graph, gauge_of, node_id
@@ -114,7 +114,10 @@ def _snap_places(
     from scipy.spatial import cKDTree  # deferred: scipy, only when paths are solved
 
     present = set(base.layers())
-    report.coarse_layers = sorted({d["layer"] for _, d in coarse.nodes(data=True)} - present, key=LAYERS.index)
+    # the coarse layers the detailed graph lacks (kept from geodata), the sea quays among them
+    report.coarse_layers = sorted(
+        {d["layer"] for _, d in coarse.nodes(data=True)} - present, key=(*LAYERS, SEA_LAYER).index
+    )
     groups: dict[tuple[int, str], np.ndarray] = {}
     ccode = {c: i for i, c in enumerate(base.countries)}
     order = np.lexsort((base.node_country, base.node_layer))
