@@ -274,10 +274,18 @@ def _row_weights(problem: AssignProblem, k: int, wait: np.ndarray, closed: froze
     return w
 
 
-def _shortest(problem: AssignProblem, w: int, weights: list[np.ndarray]) -> list[int] | None:
-    f = problem.flows[w]
-    found = problem.classes[f.klass].snapshot.shortest_rows(list(f.sources), list(f.targets), weights[f.klass])
-    return None if found is None or not math.isfinite(found[0]) else found[1]
+def _shortest_all(
+    problem: AssignProblem, weights: list[np.ndarray], skip: Sequence[int] = ()
+) -> list[list[int] | None]:
+    """Least rows of every flow (None for those in ``skip`` or without a path), one batch per class."""
+    out: list[list[int] | None] = [None] * len(problem.flows)
+    left_out = set(skip)
+    for k, c in enumerate(problem.classes):
+        members = [w for w, f in enumerate(problem.flows) if f.klass == k and w not in left_out]
+        requests = [(problem.flows[w].sources, problem.flows[w].targets) for w in members]
+        for w, found in zip(members, c.snapshot.shortest_rows_many(requests, weights[k]), strict=True):
+            out[w] = None if found is None or not math.isfinite(found[0]) else found[1]
+    return out
 
 
 def solve(
@@ -307,8 +315,7 @@ def solve(
     zero = np.zeros(m)
     weights = [_row_weights(problem, k, zero, closed) for k in range(len(problem.classes))]
     lost = []
-    for w in range(len(problem.flows)):
-        rows = _shortest(problem, w, weights)
+    for w, rows in enumerate(_shortest_all(problem, weights)):
         if rows is None:
             lost.append(w)
             continue
@@ -333,10 +340,7 @@ def solve(
         grew = False
         if generate:
             weights = [_row_weights(problem, k, wait, closed) for k in range(len(problem.classes))]
-            for w in range(len(problem.flows)):
-                if w in lost:
-                    continue
-                rows = _shortest(problem, w, weights)
+            for w, rows in enumerate(_shortest_all(problem, weights, skip=lost)):
                 if rows is not None:
                     _, new = paths.add(problem, w, rows)
                     grew |= new

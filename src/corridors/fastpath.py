@@ -296,20 +296,54 @@ class Snapshot:
 
     def shortest_rows(self, sources: list[int], targets: list[int], w: np.ndarray) -> tuple[float, list[int]] | None:
         """Least path under row weights ``w`` from any source to any target: ``(weight, rows)`` or None."""
+        return self.shortest_rows_many([(sources, targets)], w)[0]
+
+    def shortest_rows_many(
+        self, requests: Sequence[tuple[Sequence[int], Sequence[int]]], w: np.ndarray
+    ) -> list[tuple[float, list[int]] | None]:
+        """:meth:`shortest_rows` for many ``(sources, targets)`` requests under one set of weights.
+
+        The weights are collapsed to one CSR matrix once, and requests with the same sources
+        share one multi-source Dijkstra (an assignment solves every flow of a cargo this way
+        in each iteration).
+
+        Parameters
+        ----------
+        requests
+            Source and target node indexes of each request.
+        w
+            Row weights (:meth:`edge_weights`).
+
+        Returns
+        -------
+        list
+            Per request, ``(weight, rows)`` of its least path, or None when no target is reached.
+
+        """
         matrix, best_rows = self._collapse(w)
-        dist, pred, _ = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, min_only=True)
-        reached = dist[targets]
-        if not np.isfinite(reached).any():
-            return None
-        t = targets[int(np.argmin(reached))]
-        rows = []
-        node = t
-        while pred[node] >= 0:
-            prev = int(pred[node])
-            rows.append(int(best_rows[self._group_of_pair[(prev, node)]]))
-            node = prev
-        rows.reverse()
-        return float(dist[t]), rows
+        out: list[tuple[float, list[int]] | None] = [None] * len(requests)
+        by_sources: dict[tuple[int, ...], list[int]] = {}
+        for i, (sources, _) in enumerate(requests):
+            by_sources.setdefault(tuple(sources), []).append(i)
+        for sources, members in by_sources.items():
+            dist, pred, _ = dijkstra(
+                matrix, directed=True, indices=list(sources), return_predecessors=True, min_only=True
+            )
+            for i in members:
+                targets = list(requests[i][1])
+                reached = dist[targets]
+                if not np.isfinite(reached).any():
+                    continue
+                t = targets[int(np.argmin(reached))]
+                rows = []
+                node = t
+                while pred[node] >= 0:
+                    prev = int(pred[node])
+                    rows.append(int(best_rows[self._group_of_pair[(prev, node)]]))
+                    node = prev
+                rows.reverse()
+                out[i] = (float(dist[t]), rows)
+        return out
 
     def path_result(self, rows: list[int] | tuple[int, ...], weight: float, wait_h: float = 0.0) -> PathResult:
         """The measures of a path given as snapshot rows (its objective weight and hours waited)."""
