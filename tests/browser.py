@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -31,6 +33,22 @@ def chromium_path() -> str | None:
     return None
 
 
+#: Why a browser test cannot run here.
+NO_BROWSER = "the browser tests need Chromium: apt-get install chromium (see README, Quick start)"
+
+
+def require_browser() -> None:
+    """Skip the calling test when Chromium is missing, or fail it under ``CORRIDORS_REQUIRE_BROWSER=1``.
+
+    Only the tests that open a page stop here; the rest of their module still runs.
+    """
+    if chromium_path() is not None:
+        return
+    if os.environ.get("CORRIDORS_REQUIRE_BROWSER") == "1":
+        pytest.fail(NO_BROWSER + " (CORRIDORS_REQUIRE_BROWSER=1: a missing browser fails, never skips)")
+    pytest.skip(NO_BROWSER)
+
+
 @dataclass
 class Session:
     """What a page did: script errors and every request that was not to a local file or data URI."""
@@ -49,6 +67,7 @@ def open_page(
     request for anything but ``file:``, ``data:``, ``blob:`` or ``about:`` (each is also
     aborted), so a test can assert that a map loads nothing from the network.
     """
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -18,17 +18,11 @@ from typing import Any
 
 import pytest
 
-from browser import PHONE, chromium_path, open_page
+from browser import PHONE, open_page
 from conftest import PYTHON, REPO
 
 HOSTILE = "<script>alert(1)</script>"
 SCREENSHOTS = Path(os.environ.get("CORRIDORS_SCREENSHOTS", REPO / "tests" / "screenshots"))
-
-if chromium_path() is None:  # pragma: no cover - .ci/run installs Debian's chromium
-    _WHY = "the browser tests need Chromium: apt-get install chromium (see README, Quick start)"
-    if os.environ.get("CORRIDORS_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(_WHY)  # CI: a missing browser is a failure, never a silent skip
-    pytest.skip(_WHY, allow_module_level=True)
 
 #: What a reader clicks to learn about a crossing (closure marks that let clicks through excluded).
 CLICKABLE = "path.corridors-crossing:not(.corridors-leg), .corridors-closed-mark.leaflet-interactive"
