@@ -652,6 +652,11 @@ def _loaded_options(p: argparse.ArgumentParser) -> None:
     _assign_options(p)
 
 
+def _map_option(p: argparse.ArgumentParser, help: str) -> None:
+    """``--map [FILE]``: write a map; without FILE, to the default name ``help`` gives."""
+    p.add_argument("--map", nargs="?", type=_file_name, const=DEFAULT, metavar="FILE", help=help)
+
+
 def _country(text: str) -> str:
     """An ISO 3166-1 alpha-2 code (two letters)."""
     if len(text.strip()) != 2 or not text.strip().isalpha():
@@ -695,14 +700,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the K best corridors that differ in their border crossings",
     )
     p.add_argument("--geojson", type=_file_name, metavar="FILE", help="write the legs as GeoJSON LineStrings")
-    p.add_argument(
-        "--map",
-        nargs="?",
-        type=_file_name,
-        const=DEFAULT,
-        metavar="FILE",
-        help="write a Folium HTML map (default ./<origin>-<destination>.html)",
-    )
+    _map_option(p, "write a Folium HTML map (default ./<origin>-<destination>.html)")
     p.add_argument("--chart", type=_file_name, metavar="FILE", help="write the time/cost-distance chart (.png or .svg)")
     p.add_argument(
         "--why",
@@ -726,14 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="baseline and scenario routes side by side",
         description="Compare the route before and after a scenario.",
     )
-    p.add_argument(
-        "--map",
-        nargs="?",
-        type=_file_name,
-        const=DEFAULT,
-        metavar="FILE",
-        help="write both routes on one map (default ./whatif-<origin>-<destination>.html)",
-    )
+    _map_option(p, "write both routes on one map (default ./whatif-<origin>-<destination>.html)")
     _loaded_options(p)
     p.set_defaults(func=cmd_whatif)
 
@@ -762,14 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a closed crossing can be waited out (its mean closure duration) instead of detoured",
     )
-    p.add_argument(
-        "--map",
-        nargs="?",
-        type=_file_name,
-        const=DEFAULT,
-        metavar="FILE",
-        help="map with line width by edge use (default ./risk-<origin>-<destination>.html)",
-    )
+    _map_option(p, "map with line width by edge use (default ./risk-<origin>-<destination>.html)")
     _cluster_options(p)
     _loaded_options(p)
     p.set_defaults(func=cmd_risk)
@@ -794,14 +778,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-solve each closure as a trade-flow equilibrium with crossing queues (crossings only)",
     )  # fmt: skip
     _assign_options(p, flows=False)
-    p.add_argument(
-        "--map",
-        nargs="?",
-        type=_file_name,
-        const=DEFAULT,
-        metavar="FILE",
-        help="map of crossings sized by criticality (default ./criticality.html)",
-    )
+    _map_option(p, "map of crossings sized by criticality (default ./criticality.html)")
     _cluster_options(p)
     p.set_defaults(func=cmd_criticality)
 
