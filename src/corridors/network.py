@@ -420,7 +420,7 @@ class Network:
         """
         out = []
         for p in self.data.places.values():
-            layers = [n.split(":", 1)[1] for n in self.layers_of(p.id)]
+            layers = [self.graph.nodes[n]["layer"] for n in self.layers_of(p.id)]
             if country and p.country != country.upper():
                 continue
             if kind and p.kind != kind:
