@@ -315,13 +315,15 @@ def solve(
     zero = np.zeros(m)
     weights = [_row_weights(problem, k, zero, closed) for k in range(len(problem.classes))]
     lost = []
+    firsts: dict[int, list[int]] = {}
     for w, rows in enumerate(_shortest_all(problem, weights)):
         if rows is None:
             lost.append(w)
             continue
         paths.add(problem, w, rows)
-        if params.method == "sue":
-            _alternatives(problem, paths, w, rows, weights)
+        firsts[w] = rows
+    if params.method == "sue":
+        _alternatives(problem, paths, firsts, weights)
     arr = _arrays(problem, paths)
     if params.method == "ue":
         f = np.zeros(len(paths.flow))
@@ -376,16 +378,28 @@ def arr_demand_total(problem: AssignProblem, lost: Sequence[int]) -> float:
     return float(sum(f.tonnes for i, f in enumerate(problem.flows) if i not in lost))
 
 
-def _alternatives(problem: AssignProblem, paths: _Paths, w: int, rows: list[int], weights: list[np.ndarray]) -> None:
-    """Add the cheapest path with each crossing of ``rows`` banned in turn (alternative corridors)."""
-    k = problem.flows[w].klass
-    c = problem.classes[k]
-    for link in dict.fromkeys(int(x) for x in c.row_link[rows] if x >= 0):
-        ww = weights[k].copy()
-        ww[c.row_link == link] = np.inf
-        found = c.snapshot.shortest_rows(list(problem.flows[w].sources), list(problem.flows[w].targets), ww)
-        if found is not None and math.isfinite(found[0]):
-            paths.add(problem, w, found[1])
+def _alternatives(
+    problem: AssignProblem, paths: _Paths, firsts: dict[int, list[int]], weights: list[np.ndarray]
+) -> None:
+    """Add, for each flow, the cheapest path with each crossing of its first path banned in turn.
+
+    ``firsts`` maps flows to the rows of their first path. The flows of a cargo that ban the
+    same crossing are solved together (one weight vector, one batch), in a fixed order.
+    """
+    for k, c in enumerate(problem.classes):
+        banning: dict[int, list[int]] = {}
+        for w in sorted(firsts):
+            if problem.flows[w].klass == k:
+                for link in dict.fromkeys(int(x) for x in c.row_link[firsts[w]] if x >= 0):
+                    banning.setdefault(link, []).append(w)
+        for link in sorted(banning):
+            ww = weights[k].copy()
+            ww[c.row_link == link] = np.inf
+            members = banning[link]
+            requests = [(problem.flows[w].sources, problem.flows[w].targets) for w in members]
+            for w, found in zip(members, c.snapshot.shortest_rows_many(requests, ww), strict=True):
+                if found is not None and math.isfinite(found[0]):
+                    paths.add(problem, w, found[1])
 
 
 def _logit(arr: _Arrays, cost: np.ndarray, theta: float, n_flows: int) -> np.ndarray:
