@@ -10,9 +10,11 @@ import subprocess
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import PYTHON, REPO, write_toy_geodata
-from corridors.assign import AssignParams, assign, prepare, solve
+from corridors.assign import AssignParams, _row_weights, assign, prepare, solve
 from corridors.demand import Flow
 from corridors.queues import QueueParams
 
@@ -297,3 +299,32 @@ def test_a_scenario_sets_a_crossings_road_capacity(toy, tmp_path):
     before, after = solve(base), solve(problem)
     assert before.vehicles[i] > 40.0  # the narrower post is loaded beyond its new capacity...
     assert after.vehicles[i] < before.vehicles[i] and after.wait_h[i] > before.wait_h[i]  # ...so traffic leaves and waits grow
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tonnes=st.lists(st.floats(min_value=1e4, max_value=2e6), min_size=4, max_size=4),
+    cv=st.floats(min_value=0.2, max_value=1.5),
+)
+def test_ue_satisfies_wardrop_for_any_demand(toy, tonnes, cv):
+    """Property: at the UE every used path of a flow costs the flow's least path cost, none less.
+
+    Checked from the solution's own path costs against a fresh least-path solve at the
+    equilibrium waits (an unused corridor that were cheaper would show there), for random
+    demands and queue variability.
+    """
+    net = network(toy)
+    flows = [Flow(f.origin, f.destination, f.cargo, t) for f, t in zip(many_flows(), tonnes, strict=True)]
+    problem = prepare(net, flows, params(method="ue", cv=cv, gap=1e-9))
+    sol = solve(problem)
+    assert sol.converged
+    for w in range(len(flows)):
+        members = sol.paths.of_flow[w]
+        used = [p for p in members if sol.tonnes[p] > 1e-6 * flows[w].tonnes_per_year]
+        best = min(sol.cost[p] for p in members)
+        assert used and all(sol.cost[p] <= best * (1 + 1e-5) + 1e-9 for p in used)
+        spec = problem.flows[w]
+        weights = _row_weights(problem, spec.klass, sol.wait_h, frozenset())
+        fresh = problem.classes[spec.klass].snapshot.shortest_rows(list(spec.sources), list(spec.targets), weights)
+        assert fresh is not None and fresh[0] >= best * (1 - 1e-5) - 1e-6  # no cheaper corridor left unused
+        assert sum(sol.tonnes[p] for p in members) == pytest.approx(flows[w].tonnes_per_year, rel=1e-9)
