@@ -5,11 +5,13 @@ from one closure state to the next. :class:`Overlay` removes them, solves the re
 network once (Dijkstra from the origin and from every endpoint of a removed edge), and keeps
 the distances between those endpoints: a dense ``k x k`` matrix ``D`` whose entries are
 shortest paths on the certain part of the network. Every path of the full network is a chain
-of certain segments (entries of ``D``) and uncertain edges, so a state is solved exactly by a
-Bellman–Ford relaxation over the uncertain edges open in it, for a whole batch of states at once
-(numpy, no Python loop per state). Paths are rebuilt from predecessor pointers, each certain
-segment once (cached), so a state's measures (cost, time, distance, crossings, rows) are the
-same as solving the full network.
+of certain segments (entries of ``D``) and uncertain edges, so a weighting of the uncertain
+edges is solved exactly by a Bellman–Ford relaxation over them, for a whole batch at once
+(numpy, no Python loop per state). A batch of states walks a best-first tree over the sets of
+closed edges (:meth:`Overlay.solve`): only the tree's nodes are relaxed, one batch per level,
+and most states end on a node already solved. Paths are rebuilt from predecessor pointers,
+each certain segment once (cached), so a state's measures (cost, time, distance, crossings,
+rows) are the same as solving the full network.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from corridors.fastpath import PathResult
 if TYPE_CHECKING:
     from corridors.fastpath import Snapshot
 
-#: Distinct paths whose result is kept (many states share one path).
+#: Distinct paths whose result is kept (many states share one path), and tree nodes kept.
 _MAX_PATHS = 100_000
-#: States relaxed together (bounds the ``states x edges x nodes`` work array to ~64 MiB).
+#: Weightings relaxed together (bounds the ``batch x nodes x edges`` work array to ~64 MiB).
 _BATCH_CELLS = 8_000_000
 
 
@@ -87,6 +89,8 @@ class Overlay:
         self.direct = float(direct.min()) if len(direct) else np.inf
         self._segments: dict[tuple[int, int, int], _Segment] = {}
         self._results: dict[tuple, PathResult] = {}
+        #: tree nodes solved: (wait, closed edges with hours) -> (least path, its edges not closed there)
+        self._nodes: dict[tuple[bool, tuple[tuple[int, float], ...]], tuple[PathResult | None, np.ndarray]] = {}
 
     # -- solving -------------------------------------------------------------------------
     def row_weights(self, states: np.ndarray, wait: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -111,13 +115,30 @@ class Overlay:
         origin), edge weights (S, R), waiting hours (S, R))
 
         """
-        n_states, k = len(states), len(self.keys)
         rw, waits = self.row_weights(states, wait)
+        d, pred = self.relax(rw)
+        return d, pred, rw, waits
+
+    def relax(self, rw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bellman–Ford over the uncertain edges for a batch of edge weight vectors.
+
+        Parameters
+        ----------
+        rw
+            Weight of each uncertain edge (``inf`` = closed), shape (batch, edges).
+
+        Returns
+        -------
+        tuple of (distance (batch, k), predecessor edge (batch, k; -1 = certain path from the
+        origin))
+
+        """
+        n_states, k = len(rw), len(self.keys)
         d = np.broadcast_to(self.d0, (n_states, k)).copy()
         pred = np.full((n_states, k), -1, dtype=np.int64)
         if not len(self.rows):
-            return d, pred, rw, waits
-        through = self.D[self.rv]  # (R, k): from the head of each edge to every key
+            return d, pred
+        through = np.ascontiguousarray(self.D[self.rv].T)  # (k, R): from the head of each edge to every key
         step = max(1, _BATCH_CELLS // max(1, len(self.rows) * k))
         for lo in range(0, n_states, step):
             sl = slice(lo, lo + step)
@@ -128,9 +149,9 @@ class Overlay:
                 if not len(idx):
                     break
                 cand = ds[idx][:, self.ru] + ws[idx]  # (s, R)
-                reach = cand[:, :, None] + through[None, :, :]  # (s, R, k)
-                arg = np.argmin(reach, axis=1)
-                best = np.take_along_axis(reach, arg[:, None, :], axis=1)[:, 0, :]
+                reach = cand[:, None, :] + through[None, :, :]  # (s, k, R): edges last, for a fast argmin
+                arg = np.argmin(reach, axis=2)
+                best = np.take_along_axis(reach, arg[:, :, None], axis=2)[:, :, 0]
                 better = best < ds[idx]
                 changed = better.any(axis=1)
                 sub_d, sub_p = ds[idx], ps[idx]
@@ -138,31 +159,118 @@ class Overlay:
                 sub_p[better] = arg[better]
                 ds[idx], ps[idx] = sub_d, sub_p
                 active[idx[~changed]] = False
-        return d, pred, rw, waits
+        return d, pred
 
     def solve(self, states: np.ndarray, wait: bool) -> list[PathResult | None]:
-        """Best path of every state in a batch (as :meth:`Snapshot.solve` would give)."""
+        """Best path of every state in a batch (as :meth:`Snapshot.solve` would give).
+
+        A best-first tree over sets of closed uncertain edges, walked with the states. A node
+        ``B`` (edges closed, with their waiting hours) has a least path ``P_B`` under the weights
+        of ``B`` (every other edge open), solved once and cached. A state at the node agrees with
+        ``B`` on the edges of ``B`` and weighs at least as much everywhere else, so if it closes
+        no other edge of ``P_B``, ``P_B`` is also its least path; if it does, it goes to the child
+        ``B`` plus the first such edge (with its hours), which it still agrees with. Each level of
+        the tree is solved as one batch (:meth:`relax`), so the work follows the number of nodes,
+        not of states. Exact as :meth:`solve_relaxed` (up to ties between equal-weight paths).
+        """
+        n = len(states)
+        if not n or not len(self.rows):
+            return self.solve_relaxed(states, wait)
+        out = np.empty(n, dtype=object)
+        closed = states[:, self.row_crossing] > 0
+        if wait:
+            hours = np.where(closed, self.snap.closures.wait_hours(states)[:, self.row_crossing], 0.0)
+        else:
+            hours = np.zeros(closed.shape)
+        idx = np.arange(n)  # states still walking the tree
+        nid = np.zeros(n, dtype=np.int64)  # the node of each, in this level's ``bans``
+        bans: list[tuple[tuple[int, float], ...]] = [()]
+        while len(idx):
+            nodes = self._solve_nodes(bans, wait)
+            results = np.empty(len(bans), dtype=object)
+            width = max(1, max(len(free) for _, free in nodes))
+            path = np.full((len(bans), width), -1, dtype=np.int64)  # edges not closed at the node, in path order
+            for i, (result, free) in enumerate(nodes):
+                results[i] = result
+                path[i, : len(free)] = free
+            on = path[nid]
+            hit_rows = closed[idx[:, None], np.maximum(on, 0)] & (on >= 0)
+            hit = hit_rows.any(axis=1)
+            out[idx[~hit]] = results[nid[~hit]]
+            idx, nid, on, hit_rows = idx[hit], nid[hit], on[hit], hit_rows[hit]
+            if not len(idx):
+                break
+            first = on[np.arange(len(idx)), np.argmax(hit_rows, axis=1)]
+            h = hours[idx, first]
+            order = np.lexsort((h, first, nid))
+            idx, nid, first, h = idx[order], nid[order], first[order], h[order]
+            starts = np.flatnonzero(np.r_[True, (np.diff(nid) != 0) | (np.diff(first) != 0) | (np.diff(h) != 0)])
+            children: dict[tuple[tuple[int, float], ...], int] = {}
+            child_of = np.empty(len(starts), dtype=np.int64)
+            for g, lo in enumerate(starts.tolist()):
+                child = tuple(sorted((*bans[nid[lo]], (int(first[lo]), float(h[lo])))))
+                child_of[g] = children.setdefault(child, len(children))
+            nid = np.repeat(child_of, np.diff(np.r_[starts, len(idx)]))
+            bans = list(children)
+        return out.tolist()
+
+    def _solve_nodes(
+        self, bans: list[tuple[tuple[int, float], ...]], wait: bool
+    ) -> list[tuple[PathResult | None, np.ndarray]]:
+        """Least path of each tree node and its edges not closed there (the uncached in one batch)."""
+        nodes = {ban: self._nodes[(wait, ban)] for ban in bans if (wait, ban) in self._nodes}
+        missing = [ban for ban in bans if ban not in nodes]
+        if not missing:
+            return [nodes[ban] for ban in bans]
+        rw = np.broadcast_to(self.rw, (len(missing), len(self.rows))).copy()
+        waits = np.zeros(rw.shape)
+        for i, ban in enumerate(missing):
+            for r, h in ban:
+                if wait:
+                    waits[i, r] = h
+                else:
+                    rw[i, r] = np.inf
+        if wait:
+            rw += waits * self.snap.wait_weight
+        d, pred = self.relax(rw)
+        for ban, (result, hops) in zip(missing, self._pick(d, pred, waits), strict=True):
+            banned = {r for r, _ in ban}
+            free = np.array([r for r in reversed(hops) if r not in banned], dtype=np.int64)
+            nodes[ban] = (result, free)
+            if len(self._nodes) < _MAX_PATHS:
+                self._nodes[(wait, ban)] = (result, free)
+        return [nodes[ban] for ban in bans]
+
+    def solve_relaxed(self, states: np.ndarray, wait: bool) -> list[PathResult | None]:
+        """Best path of every state in a batch, each state relaxed on its own weights (reference)."""
         d, pred, _, waits = self.distances(states, wait)
-        via = d + self.to_t[None, :] if len(self.keys) else np.full((len(states), 0), np.inf)
-        out: list[PathResult | None] = []
+        return [result for result, _ in self._pick(d, pred, waits)]
+
+    def _pick(
+        self, d: np.ndarray, pred: np.ndarray, waits: np.ndarray
+    ) -> list[tuple[PathResult | None, tuple[int, ...]]]:
+        """Best path of each relaxed row and its uncertain edges (overlay indexes, last first)."""
+        n_states = len(d)
+        via = d + self.to_t[None, :] if len(self.keys) else np.full((n_states, 0), np.inf)
+        out: list[tuple[PathResult | None, tuple[int, ...]]] = []
         if via.shape[1]:
             js = np.argmin(via, axis=1)
-            totals = via[np.arange(len(states)), js]
+            totals = via[np.arange(n_states), js]
         else:
-            js = np.full(len(states), -1)
-            totals = np.full(len(states), np.inf)
-        for s in range(len(states)):
+            js = np.full(n_states, -1)
+            totals = np.full(n_states, np.inf)
+        for s in range(n_states):
             j, total = int(js[s]), float(totals[s])
             if self.direct <= total:
                 if not np.isfinite(self.direct):
-                    out.append(None)
+                    out.append((None, ()))
                     continue
                 key: tuple = ("direct",)
                 result = self._results.get(key)
                 if result is None:
                     segs = [self._segment(-1, int(self.targets[self.direct_arg]))]
                     result = self._results[key] = self._result(self.direct, segs, {})
-                out.append(result)
+                out.append((result, ()))
                 continue
             chain = self._hops(s, j, pred)
             waited = {int(self.rows[r]): float(waits[s, r]) for r in chain if waits[s, r]}
@@ -172,7 +280,7 @@ class Overlay:
                 result = self._result(total, self._chain(j, chain), waited)
                 if len(self._results) < _MAX_PATHS:
                     self._results[key] = result
-            out.append(result)
+            out.append((result, chain))
         return out
 
     # -- paths ---------------------------------------------------------------------------

@@ -163,9 +163,19 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         """Add another tally's counts (outcomes of the same state are the same)."""
+        counts, outcomes, theirs = self.counts, self.outcomes, other.outcomes
+        if not counts:
+            counts.update(other.counts)
+            outcomes.update(theirs)
+            return
+        get = counts.get
         for key, n in other.counts.items():
-            self.counts[key] = self.counts.get(key, 0) + n
-            self.outcomes.setdefault(key, other.outcomes[key])
+            old = get(key)
+            if old is None:
+                counts[key] = n
+                outcomes[key] = theirs[key]
+            else:
+                counts[key] = old + n
 
 
 @dataclass(frozen=True)
@@ -228,18 +238,15 @@ def outcomes(problem: RiskProblem, states: np.ndarray) -> list[StateOutcome]:
         flexible = chosen if problem.wait else [solve_state(snap, ends, s, True) for s in states]
     base_idx = [snap.crossing_ids.index(c) for c in sorted(set(base.crossings))]
     hours = snap.closures.wait_hours(states)
-    out = []
-    for i, state in enumerate(states):
-        extra = sum(hours[i, c] for c in base_idx if state[c])
-        flex = flexible[i]
-        out.append(
-            StateOutcome(
-                route=chosen[i],
-                flexible_generalized=flex.generalized if flex else float("nan"),
-                committed_generalized=base.generalized + snap.vot * extra,
-            )
-        )
-    return out
+    extra = np.zeros(len(states))
+    for c in base_idx:  # added one crossing at a time, in this order (as a sum per state would)
+        extra = extra + np.where(states[:, c] > 0, hours[:, c], 0.0)
+    committed = (base.generalized + snap.vot * extra).tolist()
+    return [
+        StateOutcome(route=route, flexible_generalized=flex.generalized if flex else float("nan"),
+                     committed_generalized=cost)
+        for route, flex, cost in zip(chosen, flexible, committed, strict=True)
+    ]  # fmt: skip
 
 
 def chunk_streams(seed: int, samples: int) -> list[tuple[int, np.random.SeedSequence]]:
@@ -259,18 +266,23 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
     A pure function of its arguments: the same chunk gives the same tally wherever it runs.
     """
     states = np.ascontiguousarray(chunk_states(problem, size, stream))
-    rows = states.view(np.dtype((np.void, states.shape[1]))).ravel()  # one opaque key per sample
-    keys, first, counts = np.unique(rows, return_index=True, return_counts=True)
+    width = states.shape[1]
+    # one opaque key per sample: its row's bytes (void items convert to bytes of the full width)
+    rows = states.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(states)
+    counts = Counter(rows)
+    cache = problem.cache
+    keys = list(counts)  # first-seen order (a summary sorts the keys)
+    missing = [k for k in keys if k not in cache]
+    solved: dict[bytes, StateOutcome] = {}
+    if missing:
+        todo = np.frombuffer(b"".join(missing), dtype=states.dtype).reshape(len(missing), width)
+        solved = dict(zip(missing, outcomes(problem, todo), strict=True))
+        room = MAX_CACHED_STATES - len(cache)
+        for k in missing[: max(room, 0)]:
+            cache[k] = solved[k]
     tally = Tally()
-    byte_keys = [key.tobytes() for key in keys]
-    missing = [j for j, k in enumerate(byte_keys) if k not in problem.cache]
-    solved = dict(zip(missing, outcomes(problem, states[first[missing]]), strict=True)) if missing else {}
-    for j, (k, n) in enumerate(zip(byte_keys, counts, strict=True)):
-        tally.counts[k] = int(n)
-        found = solved.get(j) or problem.cache[k]
-        if j in solved and len(problem.cache) < MAX_CACHED_STATES:
-            problem.cache[k] = found
-        tally.outcomes[k] = found
+    tally.counts = {k: counts[k] for k in keys}
+    tally.outcomes = {k: solved[k] if k in solved else cache[k] for k in keys}
     return tally
 
 
@@ -384,23 +396,35 @@ def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -
     counts = np.array([tally.counts[k] for k in keys], dtype=np.int64)
     outs = [tally.outcomes[k] for k in keys]
     n = int(counts.sum())
-    has = np.array([o.route is not None for o in outs])
-    cost = np.array([o.route.cost_per_t * tonnes if o.route else np.nan for o in outs])
-    time = np.array([o.route.time_h if o.route else np.nan for o in outs])
-    gen = np.array([o.route.generalized if o.route else np.nan for o in outs])
+    # many states share one route (the same object): measure each distinct route once
+    slot: dict[int, int] = {}
+    routes: list[PathResult | None] = []
+    which = np.empty(len(outs), dtype=np.int64)
+    for i, o in enumerate(outs):
+        j = slot.get(id(o.route))
+        if j is None:
+            j = slot[id(o.route)] = len(routes)
+            routes.append(o.route)
+        which[i] = j
+    has = np.array([r is not None for r in routes], dtype=bool)[which]
+    cost = np.array([r.cost_per_t * tonnes if r else np.nan for r in routes])[which]
+    time = np.array([r.time_h if r else np.nan for r in routes])[which]
+    gen = np.array([r.generalized if r else np.nan for r in routes])[which]
     flex = np.array([o.flexible_generalized for o in outs])
     committed = np.array([o.committed_generalized for o in outs])
+    per_route = np.zeros(len(routes), dtype=np.int64)
+    np.add.at(per_route, which, counts)
     crossing_use: Counter[str] = Counter()
     corridor_use: Counter[str] = Counter()
     link_use: Counter[str] = Counter()
-    for o, k in zip(outs, counts, strict=True):
-        if o.route is None:
+    for route, k in zip(routes, per_route.tolist(), strict=True):
+        if route is None:
             continue
-        for link in {snap.link_ids[snap.link[row]] for row in o.route.rows}:
-            link_use[link] += int(k)
-        for c in set(o.route.crossings):
-            crossing_use[c] += int(k)
-        corridor_use[" > ".join(o.route.crossings) or "(no crossing)"] += int(k)
+        for link in {snap.link_ids[snap.link[row]] for row in route.rows}:
+            link_use[link] += k
+        for c in set(route.crossings):
+            crossing_use[c] += k
+        corridor_use[" > ".join(route.crossings) or "(no crossing)"] += k
     ok = np.isfinite(flex)
     return RiskResult(
         origin=ends.origin,
