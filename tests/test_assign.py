@@ -298,7 +298,9 @@ def test_a_scenario_sets_a_crossings_road_capacity(toy, tmp_path):
     assert base.capacity[i] == 100.0 and problem.capacity[problem.links.index(("X4", "road"))] == 40.0
     before, after = solve(base), solve(problem)
     assert before.vehicles[i] > 40.0  # the narrower post is loaded beyond its new capacity...
-    assert after.vehicles[i] < before.vehicles[i] and after.wait_h[i] > before.wait_h[i]  # ...so traffic leaves and waits grow
+    assert (
+        after.vehicles[i] < before.vehicles[i] and after.wait_h[i] > before.wait_h[i]
+    )  # ...so traffic leaves and waits grow
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
