@@ -919,6 +919,23 @@ def loaded_case_damage(crit: LoadedCriticalityProblem, case_ids: Sequence[str]) 
     return out
 
 
+def criticality_assign_size(network: Network) -> int:
+    """How many cases :func:`criticality_assign` solves (its ``progress`` counts up to this).
+
+    Parameters
+    ----------
+    network
+        The network.
+
+    Returns
+    -------
+    int
+        One case per crossing.
+
+    """
+    return len(network.data.crossings)
+
+
 def criticality_assign(
     network: Network,
     flows: Sequence[Flow],

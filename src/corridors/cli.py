@@ -363,14 +363,14 @@ def _loaded(args: argparse.Namespace, net: Any) -> Any:
 def _criticality_assign(args: argparse.Namespace, net: Any, flows: list[Any]) -> int:
     """``criticality --assign``: each closure re-solved as an equilibrium."""
     from corridors import report  # deferred: heavy stack
-    from corridors.assign import criticality_assign  # deferred: heavy stack
+    from corridors.assign import criticality_assign, criticality_assign_size  # deferred: heavy stack
     from corridors.cluster import connect  # deferred: heavy stack
 
     if args.edges:
         raise UsageError("--assign closes crossings only; leave out --edges")
     params = _assign_params(args, net)
     with (
-        _progress(len(net.data.crossings), "case", quiet=args.json) as bar,
+        _progress(criticality_assign_size(net), "case", quiet=args.json) as bar,
         connect(args.workers, args.scheduler) as client,
     ):
         rows = criticality_assign(net, flows, params=params, progress=bar, client=client)
