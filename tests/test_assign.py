@@ -330,3 +330,18 @@ def test_ue_satisfies_wardrop_for_any_demand(toy, tonnes, cv):
         fresh = problem.classes[spec.klass].snapshot.shortest_rows(list(spec.sources), list(spec.targets), weights)
         assert fresh is not None and fresh[0] >= best * (1 - 1e-5) - 1e-6  # no cheaper corridor left unused
         assert sum(sol.tonnes[p] for p in members) == pytest.approx(flows[w].tonnes_per_year, rel=1e-9)
+
+
+def test_criticality_assign_map_shows_the_wait_it_causes(toy, tmp_path):
+    """The criticality map of ``--assign`` rows names, per closure, the largest wait rise elsewhere."""
+    from corridors import maps
+    from corridors.assign import criticality_assign
+
+    net = network(toy)
+    rows = criticality_assign(net, many_flows(), params=params(method="ue", gap=1e-6))
+    worst = max(rows, key=lambda r: r.max_wait_increase_h)
+    assert worst.max_wait_increase_h > 0 and worst.max_wait_crossing
+    out = maps.save_map(maps.criticality_map(rows, net, tiles="none"), tmp_path / "c.html", offline=True)
+    page = out.read_text(encoding="utf-8")
+    assert "largest wait rise" in page
+    assert f"{worst.max_wait_increase_h:,.1f} h at {worst.max_wait_crossing}" in page

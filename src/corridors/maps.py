@@ -1396,8 +1396,12 @@ def criticality_map(
         return "none", "#bdbdbd", "no effect on these flows"
 
     def rows_of(r: CriticalityRow) -> list[tuple[str, Any]]:
-        return [("extra cost", _fmt(r.extra_cost_usd, " USD/yr", 0)), ("flows rerouted", r.flows_rerouted),
-                ("flows lost", r.flows_lost), ("tonnes lost", _fmt(r.tonnes_lost, " t/yr", 0))]  # fmt: skip
+        out = [("extra cost", _fmt(r.extra_cost_usd, " USD/yr", 0)), ("flows rerouted", r.flows_rerouted),
+               ("flows lost", r.flows_lost), ("tonnes lost", _fmt(r.tonnes_lost, " t/yr", 0))]  # fmt: skip
+        rise = getattr(r, "max_wait_increase_h", None)  # criticality --assign: the queue it causes elsewhere
+        if rise is not None:
+            out.append(("largest wait rise", f"{_fmt(rise, ' h', 1)} at {r.max_wait_crossing or '-'}"))
+        return out
 
     edges = [r for r in known if r.kind == "edge"]
     if edges:
