@@ -24,6 +24,7 @@ EXAMPLES = [
     ["risk", "Termez", "Karachi", "--samples", "5000", "--map", "maps/risk-termez-karachi.html", *OFFLINE],
     ["criticality", "--map", "maps/criticality.html", *OFFLINE],
     ["map", "--output", "maps/network.html", *OFFLINE],
+    ["assign", "--map", "maps/flows.html", *OFFLINE],
 ]  # fmt: skip
 
 
