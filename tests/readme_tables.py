@@ -22,16 +22,16 @@ BEGIN, END = "<!-- fidelity:begin -->", "<!-- fidelity:end -->"
 BLOCK = re.compile(re.escape(BEGIN) + r"\n(.*?)\n?" + re.escape(END), re.S)
 
 
+def corridors_output(*args: str) -> str:
+    """What ``python -m corridors ARGS`` prints on standard output (run from the repository)."""
+    return subprocess.run(
+        [sys.executable, "-m", "corridors", *args], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout
+
+
 def fidelity_markdown() -> str:
     """The fidelity table as the command prints it."""
-    out = subprocess.run(
-        [sys.executable, "-m", "corridors", "fidelity", "--markdown"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
-    return out.stdout.strip()
+    return corridors_output("fidelity", "--markdown").strip()
 
 
 ASSIGN_BEGIN, ASSIGN_END = "<!-- assign-compare:begin -->", "<!-- assign-compare:end -->"
@@ -40,14 +40,7 @@ ASSIGN_BLOCK = re.compile(re.escape(ASSIGN_BEGIN) + r"\n(.*?)\n?" + re.escape(AS
 
 def assign_markdown() -> str:
     """The modelled-against-observed tables as ``assign --markdown`` prints them."""
-    out = subprocess.run(
-        [sys.executable, "-m", "corridors", "assign", "--markdown"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
-    return out.stdout.strip()
+    return corridors_output("assign", "--markdown").strip()
 
 
 def readme_assign_block(readme: str) -> str | None:
@@ -61,14 +54,7 @@ EXAMPLE = re.compile(r"Example output \(`python -m corridors route Termez Karach
 
 def example_output() -> str:
     """What ``python -m corridors route Termez Karachi`` prints now."""
-    out = subprocess.run(
-        [sys.executable, "-m", "corridors", "route", "Termez", "Karachi"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
-    return out.stdout.rstrip("\n")
+    return corridors_output("route", "Termez", "Karachi").rstrip("\n")
 
 
 def readme_example(readme: str) -> str | None:
