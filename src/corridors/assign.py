@@ -696,6 +696,27 @@ def assign(
     return summarise(problem, solve(problem, progress=progress), network, scenarios)
 
 
+def loaded_network(network: Network, flows: Sequence[Flow], params: AssignParams | None = None) -> Network:
+    """The network with every crossing priced at its assigned (queued) time (``--loaded``).
+
+    Parameters
+    ----------
+    network
+        The network (any scenarios applied); the flows are assigned on it.
+    flows
+        The demand.
+    params
+        How to solve; default :meth:`AssignParams.from_network`.
+
+    Returns
+    -------
+    Network
+        ``network`` with :func:`loaded_scenario` of the assignment applied.
+
+    """
+    return network.with_scenarios([loaded_scenario(assign(network, flows, params=params))])
+
+
 def loaded_scenario(result: Assignment) -> Any:
     """A scenario that sets every loaded crossing's time to its free time plus its queue wait.
 

@@ -354,10 +354,9 @@ def _assign_params(args: argparse.Namespace, net: Any) -> Any:
 
 def _loaded(args: argparse.Namespace, net: Any) -> Any:
     """``--loaded``: the network with every crossing's time set to its assigned (queued) time."""
-    from corridors.assign import assign, loaded_scenario  # deferred: heavy stack
+    from corridors.assign import loaded_network  # deferred: heavy stack
 
-    result = assign(net, _flows(args, net), params=_assign_params(args, net))
-    return net.with_scenarios([loaded_scenario(result)])
+    return loaded_network(net, _flows(args, net), _assign_params(args, net))
 
 
 def _criticality_assign(args: argparse.Namespace, net: Any, flows: list[Any]) -> int:
