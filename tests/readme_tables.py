@@ -5,6 +5,8 @@
 - README.md, the quick start's example output of ``route Termez Karachi``.
 - README.md, between ``<!-- assign-compare:begin -->`` and ``<!-- assign-compare:end -->``: the
   tables of ``python -m corridors assign --markdown`` (modelled against observed).
+- geodata/SOURCES.md, from ``## All cited URLs, by domain`` to the end: every URL of a
+  ``source`` field in ``geodata/`` (CSV and TOML files), grouped by domain (:func:`sources_index`).
 - tests/fidelity_passing.txt: the observations that pass now. ``test_fidelity_shipped`` fails
   when one of them stops passing, so run this after a change that makes more rows pass (and
   never to hide a regression: a row that fails after a change of the model is a finding).
@@ -69,6 +71,37 @@ def readme_block(readme: str) -> str | None:
     return m.group(1).strip("\n") if m else None
 
 
+SOURCES_HEADING = "## All cited URLs, by domain"
+URL = re.compile(r"https?://[^\s;,\"'<>]+")
+
+
+def sources_index() -> str:
+    """The URL index of geodata/SOURCES.md: every URL cited in geodata's CSV and TOML files, by domain."""
+    domains: dict[str, set[str]] = {}
+    for path in sorted((REPO / "geodata").rglob("*")):
+        if path.is_file() and path.suffix in (".csv", ".toml"):
+            for url in URL.findall(path.read_text(encoding="utf-8")):
+                url = url.rstrip(").")
+                host = url.split("://", 1)[1].split("/", 1)[0].lower().removeprefix("www.")
+                domains.setdefault(host, set()).add(url)
+    lines = [
+        SOURCES_HEADING,
+        "",
+        "Generated from the `source` fields by `python tests/readme_tables.py`; domains sorted"
+        " alphabetically (leading `www.` dropped), URLs sorted within each domain.",
+    ]
+    for host in sorted(domains):
+        lines += ["", f"### {host} ({len(domains[host])})", ""]
+        lines += [f"- <{u}>" for u in sorted(domains[host])]
+    return "\n".join(lines) + "\n"
+
+
+def sources_md_index(text: str) -> str | None:
+    """The URL index as it stands in SOURCES.md (None without the heading)."""
+    i = text.find(SOURCES_HEADING)
+    return None if i < 0 else text[i:]
+
+
 def main() -> None:
     """Rewrite the README table and the list of passing observations."""
     import json
@@ -97,6 +130,11 @@ def main() -> None:
             check=True,
         ).stdout
     )
+    sources = REPO / "geodata" / "SOURCES.md"
+    text = sources.read_text(encoding="utf-8")
+    if sources_md_index(text) is None:
+        raise SystemExit(f"geodata/SOURCES.md has no '{SOURCES_HEADING}' section")
+    sources.write_text(text[: text.find(SOURCES_HEADING)] + sources_index(), encoding="utf-8")
     passing = [c["id"] for c in doc["checks"] if c["passed"]]
     header = "# observations that passed when this list was last written (tests/readme_tables.py)\n"
     (REPO / "tests" / "fidelity_passing.txt").write_text(header + "\n".join(passing) + "\n", encoding="utf-8")

@@ -242,6 +242,15 @@ def test_readme_fidelity_table_is_generated():
     assert block == fidelity_markdown(), "README's fidelity table is stale: run python tests/readme_tables.py"
 
 
+def test_sources_md_lists_every_cited_url():
+    from readme_tables import sources_index, sources_md_index
+
+    text = (GEODATA / "SOURCES.md").read_text(encoding="utf-8")
+    assert sources_md_index(text) == sources_index(), (
+        "SOURCES.md's URL index is stale: run python tests/readme_tables.py"
+    )
+
+
 def test_readme_python_examples_run():
     import re
 
