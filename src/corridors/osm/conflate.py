@@ -121,9 +121,9 @@ def _snap_places(
     searches: dict[tuple[int, str], NearestSearch | None] = {}
     points: np.ndarray | None = None
     snapped: dict[str, tuple[int, float]] = {}
-    for n, d in sorted(coarse.nodes(data=True)):
-        if d["layer"] not in present:
-            continue
+    asked = [(n, d) for n, d in sorted(coarse.nodes(data=True)) if d["layer"] in present]
+    queries = unit_vectors([d["x"] for _, d in asked], [d["y"] for _, d in asked])
+    for (n, d), q in zip(asked, queries, strict=True):
         key = (LAYERS.index(d["layer"]), d["country"])
         if key not in searches:
             members = np.zeros(0, dtype=np.int64)
@@ -136,7 +136,7 @@ def _snap_places(
         if search is None:
             report.snaps.append(Snap(d["place"], d["layer"], None, math.inf))
             continue
-        idx, chord = search.nearest(unit_vectors([d["x"]], [d["y"]])[0])
+        idx, chord = search.nearest(q)
         dist = float(chord_to_km(chord))
         if dist <= tolerance_km:
             snapped[n] = (idx, dist)
@@ -233,6 +233,7 @@ class Measures:
 def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
     country = base.node_country[base.edge_u].astype(np.int64)
     layer = base.edge_layer
+    layers = np.flatnonzero(np.bincount(layer, minlength=len(LAYERS)))
     is_road = layer == LAYERS.index("road")
     # one road class per distinct highway value (the last entry: untagged)
     of_value = [class_of_highway(h) for h in [*base.strings, ""]]
@@ -240,11 +241,11 @@ def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
     code_of_value = np.array([classes.index(c) for c in of_value], dtype=np.int8)
     class_code = np.where(is_road, code_of_value[base.edge_highway], -1).astype(np.int8)
     speed = np.zeros(len(country))
-    for li in np.unique(layer):
-        rows = layer == li
+    for li in layers:
+        rows = layer == li if len(layers) > 1 else np.ones(len(layer), dtype=bool)
         factor = np.ones(int(rows.sum()))
         if LAYERS[li] == "road":
-            used = np.unique(class_code[rows])
+            used = np.flatnonzero(np.bincount(class_code[rows], minlength=len(classes)))
             table = np.full(len(classes), math.nan)
             table[used] = class_factors([classes[c] for c in used], costs)
             factor = table[class_code[rows]]
@@ -477,6 +478,7 @@ class ConflatedGraph:
         self._nd = len(detailed.node_osmid)
         self._extra_index = {n: self._nd + i for i, n in enumerate(self.extra)}
         self._shared: dict[str, Any] = {}  # lookups computed once, shared with copies
+        self._positions: dict[str, int | None] = {}
         self.ids = NodeIds(self)
         self.index = NodeIndex(self)
         self.nodes = NodeAttrs(self)
@@ -484,13 +486,19 @@ class ConflatedGraph:
     # -- nodes ----------------------------------------------------------------------------
     def detailed_index(self, n: str) -> int | None:
         """Position of a detailed node id (``node/OSMID:layer``) in the arrays, or None."""
+        known = self._positions.get(n, -2)
+        if known != -2:
+            return known
         m = _DETAILED_ID.fullmatch(n) if isinstance(n, str) else None
-        if m is None or m.group(2) not in LAYERS:
-            return None
-        osmids, rows = self._layer_lookup(LAYERS.index(m.group(2)))
-        osmid = int(m.group(1))
-        i = int(np.searchsorted(osmids, osmid))
-        return int(rows[i]) if i < len(osmids) and osmids[i] == osmid else None
+        found = None
+        if m is not None and m.group(2) in LAYERS:
+            osmids, rows = self._layer_lookup(LAYERS.index(m.group(2)))
+            osmid = int(m.group(1))
+            i = int(np.searchsorted(osmids, osmid))
+            found = int(rows[i]) if i < len(osmids) and osmids[i] == osmid else None
+        if len(self._positions) < 1 << 16:  # the nodes of the paths asked about, bounded
+            self._positions[n] = found
+        return found
 
     def _layer_lookup(self, li: int) -> tuple[np.ndarray, np.ndarray]:
         key = f"layer{li}"
@@ -671,7 +679,7 @@ class ConflatedGraph:
     def copy(self) -> ConflatedGraph:
         """A copy sharing the arrays; nodes and edges added to it stay in its own overlay."""
         view = ConflatedGraph(self.detailed, self.measures, self.overlay.copy(), self.extra, self.overlay_edges)
-        view._shared = self._shared
+        view._shared, view._positions = self._shared, self._positions
         return view
 
     def _register(self, n: str) -> None:

@@ -31,7 +31,10 @@ def country_table(costs: CostParams, countries: Sequence[str], *path: str) -> np
 
 def require_params(values: np.ndarray, used: np.ndarray, countries: Sequence[str], what: str) -> None:
     """Raise DataError naming the first used country whose parameter ``what`` is missing (NaN)."""
-    missing = sorted({countries[c] for c in np.unique(used) if not math.isfinite(values[c])})
+    present = (
+        np.flatnonzero(np.bincount(np.asarray(used, dtype=np.int64), minlength=len(countries))) if len(used) else []
+    )
+    missing = sorted({countries[c] for c in present if not math.isfinite(values[c])})
     if missing:
         raise DataError(f"costs.toml: missing parameter {what}.{missing[0]} (needed by the detailed network)")
 

@@ -135,7 +135,7 @@ class DetailedGraph:
 
     def layers(self) -> list[str]:
         """Layers present."""
-        return [LAYERS[i] for i in np.unique(self.node_layer)]
+        return [LAYERS[i] for i in np.flatnonzero(np.bincount(self.node_layer, minlength=len(LAYERS)))]
 
     @classmethod
     def from_graphs(cls, graphs: Mapping[str, nx.MultiDiGraph], meta: dict[str, Any] | None = None) -> DetailedGraph:
