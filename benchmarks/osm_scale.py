@@ -15,7 +15,7 @@ and the borders are cut outside the crossings. Then, in one run:
   fresh-process ``python -m corridors route Termez Kunduz --network bench --json`` against a
   fresh-process raw baseline (``np.load`` the stored edge arrays, build the CSR matrix, scipy
   Dijkstra from the node Termez snaps to): wall time and peak RSS of each child
-  (``os.wait4``), and the ratios;
+  (GNU ``/usr/bin/time``), and the ratios;
 - ``--risk``: a fresh-process ``python -m corridors risk Termez Kunduz --network bench
   --samples 10000 --json``, setup included, with its wall time and peak RSS.
 
@@ -69,16 +69,26 @@ print(int(np.isfinite(d).sum()))
 
 
 def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a fresh process: its wall time (s), peak RSS (MiB) and stdout."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024, out  # KiB on Linux
+    """Run a fresh process: its wall time (s), peak RSS (MiB) and stdout.
+
+    The peak comes from GNU time (``/usr/bin/time -f %M``), a small process that forks the
+    command: Linux keeps the larger of the pre-exec and post-exec peak of a child, so a child
+    forked from this (large) process would report this process's memory.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        t = time.perf_counter()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
+        return wall, int(rss.read().split()[-1]) / 1024, proc.stdout  # KiB
 
 
 def fresh_rounds(work: Path, origin: str, destination: str, node: int, rounds: int) -> None:

@@ -149,51 +149,52 @@ def _snap_places(
 class NearestSearch:
     """Exact nearest point (least chord) among unit vectors, by cells with bounding spheres.
 
-    The points are grouped into cells of a coarse grid; each cell keeps the centre and
-    radius of a sphere holding its points. A query visits the cells by the least distance
-    their sphere allows (the triangle inequality makes it a true lower bound) and stops when
-    the next cell cannot hold a nearer point, so it reads the points of a few cells only.
-    This is what a k-d tree answers, without importing ``scipy.spatial`` (0.15 s) or
-    building a tree over every node on each load.
+    The points are grouped into the cells of a coarse longitude-latitude grid; each cell
+    keeps the centre and radius of a sphere holding its points. A query visits the cells by
+    the least distance their sphere allows (the triangle inequality makes it a true lower
+    bound) and stops when the next cell cannot hold a nearer point, so it reads the points
+    of a few cells only. This is what a k-d tree answers, without importing
+    ``scipy.spatial`` (0.15 s) or building a tree over every node on each load.
 
     Parameters
     ----------
     points
-        Unit vectors, one row per point.
+        Unit vectors, one row per point (:func:`~corridors.osm.countries.unit_vectors`).
     labels
         What :meth:`nearest` returns for each point (default its row).
     cells
-        About how many cells per axis.
+        About how many cells along the longer side of the grid.
 
     """
 
-    def __init__(self, points: np.ndarray, labels: np.ndarray | None = None, cells: int = 64) -> None:
+    def __init__(self, points: np.ndarray, labels: np.ndarray | None = None, cells: int = 48) -> None:
         self.labels = np.arange(len(points)) if labels is None else np.asarray(labels)
-        lo, hi = points.min(axis=0), points.max(axis=0)
-        size = max(float((hi - lo).max()) / cells, 1e-9)
-        cell = np.floor((points - lo) / size).astype(np.int64)
-        dims = cell.max(axis=0) + 1
-        code = (cell[:, 0] * dims[1] + cell[:, 1]) * dims[2] + cell[:, 2]
+        xyz = np.ascontiguousarray(np.asarray(points, dtype=float).T)  # one contiguous row per axis
+        lon, lat = np.arctan2(xyz[1], xyz[0]), np.arcsin(np.clip(xyz[2], -1.0, 1.0))
+        size = max(float(max(np.ptp(lon), np.ptp(lat))) / cells, 1e-9) if len(lon) else 1.0
+        col = ((lon - lon.min()) / size).astype(np.int64) if len(lon) else lon.astype(np.int64)
+        code = ((lat - lat.min()) / size).astype(np.int64) * (int(col.max(initial=0)) + 1) + col
         order = np.argsort(code, kind="stable")
         code = code[order]
-        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-        self.points = points[order]
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype=np.int64)
+        self.points = xyz[:, order]
         self.rows = order
         self.bounds = np.r_[starts, len(order)]
         counts = np.diff(self.bounds)
-        self.centres = np.add.reduceat(self.points, starts, axis=0) / counts[:, None]
-        spread = np.linalg.norm(self.points - np.repeat(self.centres, counts, axis=0), axis=1)
-        self.radii = np.maximum.reduceat(spread, starts)
+        self.centres = np.add.reduceat(self.points, starts, axis=1) / counts if len(code) else np.zeros((3, 0))
+        spread = np.sqrt(((self.points - np.repeat(self.centres, counts, axis=1)) ** 2).sum(axis=0))
+        self.radii = np.maximum.reduceat(spread, starts) if len(code) else np.zeros(0)
 
     def nearest(self, q: np.ndarray) -> tuple[int, float]:
         """Label of the point nearest to the unit vector ``q`` (ties: the first point) and its chord."""
-        floor = np.linalg.norm(self.centres - q, axis=1) - self.radii
+        q = np.asarray(q, dtype=float)
+        floor = np.sqrt(((self.centres - q[:, None]) ** 2).sum(axis=0)) - self.radii
         best, best_row = math.inf, -1
         for c in np.argsort(floor, kind="stable"):
             if floor[c] > best:
                 break
             a, b = self.bounds[c], self.bounds[c + 1]
-            chord = np.linalg.norm(self.points[a:b] - q, axis=1)
+            chord = np.linalg.norm(self.points[:, a:b].T - q, axis=1)
             least = float(chord.min())
             if least <= best:
                 first = int(self.rows[a:b][chord == least].min())
@@ -359,13 +360,14 @@ def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[n
     return graph, ids
 
 
-def _components(base: DetailedGraph) -> np.ndarray:
-    """Weakly connected component label of every detailed node."""
-    from scipy.sparse import coo_matrix  # deferred: scipy, only when paths are solved
+def _components(base: DetailedGraph, order: np.ndarray) -> np.ndarray:
+    """Weakly connected component label of every detailed node (``order``: rows sorted by ``(u, v)``)."""
+    from scipy.sparse import csr_matrix  # deferred: scipy, only when paths are solved
     from scipy.sparse.csgraph import connected_components  # deferred: scipy, only when paths are solved
 
     n = len(base.node_osmid)
-    m = coo_matrix((np.ones(len(base.edge_u)), (base.edge_u, base.edge_v)), shape=(n, n)).tocsr()
+    indptr = np.r_[0, np.cumsum(np.bincount(base.edge_u, minlength=n))]
+    m = csr_matrix((np.ones(len(order)), base.edge_v[order], indptr), shape=(n, n))
     return connected_components(m, directed=True, connection="weak")[1]
 
 
@@ -915,6 +917,7 @@ class OSMNetwork(Network):
 
         overlay = nx.MultiDiGraph()
         overlay.add_nodes_from(coarse.nodes(data=True))
+        view = ConflatedGraph(detailed, measures, overlay, list(coarse.nodes), ())
         edges: list[tuple[str, str, str]] = []
         for u, v, k, d in coarse.edges(keys=True, data=True):
             replaced = (
@@ -923,7 +926,7 @@ class OSMNetwork(Network):
             )  # fmt: skip
             if replaced:
                 if component is None:
-                    component = _components(detailed)
+                    component = _components(detailed, view.detailed_order()[0])
                 replaced = component[snapped[u][0]] == component[snapped[v][0]]
             if replaced:
                 continue
@@ -955,7 +958,7 @@ class OSMNetwork(Network):
                 tolerance_km,
                 ", ".join(f"{s.place}:{s.layer}" for s in report.unsnapped[:3]),
             )
-        view = ConflatedGraph(detailed, measures, overlay, list(coarse.nodes), edges)
+        view.overlay_edges = edges
         return cls(
             data, view, opened, detailed=detailed, conflation=report, tolerance_km=tolerance_km, progress=progress
         )
