@@ -355,7 +355,7 @@ def test_fast_router_agrees_with_networkx(net, kwargs, monkeypatch):
     assert fast_request.pop("table") is net.edge_table()
     assert "table" not in slow_request and "engine" not in slow_request  # the networkx engine
     assert fast_request.pop("network") is net and slow_request.pop("network") is net_slow
-    assert fast_request.pop("graph") is net.graph and slow_request.pop("graph") is net_slow.graph
+    assert fast_request.pop("graph") is net.route_graph and slow_request.pop("graph") is net_slow.graph
     assert fast_request == slow_request
     assert fast_request["objective"] == kwargs.get("objective", "generalized")
     assert fast_request["model"].profile.name == kwargs.get("cargo", "general")

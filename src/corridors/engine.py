@@ -33,13 +33,16 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
     from corridors.costs import CostModel
-    from corridors.osm.conflate import Measures, OSMNetwork
+    from corridors.osm.conflate import ConflatedGraph
     from corridors.restrictions import Restrictions
 
 #: Mode bits of :func:`edge_needs`.
 ROAD, RAIL = 1, 2
 #: Modes a transfer needs, by transfer kind (any other kind, e.g. a gauge break, needs rail).
 TRANSFER_NEEDS = {"transload": ROAD | RAIL, "port": 0}
+
+#: Node pairs ``(u, v)`` of a table are sorted as the one integer ``u * PAIR_BASE + v``.
+PAIR_BASE = 1 << 32
 
 Path = tuple[float, list[str]]
 Link = tuple[str, str]
@@ -256,32 +259,24 @@ class EdgeTable(PathEngine):
 
     Detailed rows are priced with numpy; the few other rows (connectors, crossings,
     transfers, kept geodata links), the *overlay*, with :func:`price`. The CSR structure is
-    built once and each pricing only refills its values.
+    built once and each pricing only refills its values. Nothing here walks the detailed
+    graph edge by edge: node ids and edge attributes are read from the stored arrays, and
+    only for the nodes and edges a request names.
 
     Parameters
     ----------
-    network
-        The network whose graph the table mirrors.
-    detailed_ids
-        Node ids of the detailed nodes, in :class:`~corridors.osm.store.DetailedGraph` order.
-    measures
-        Per detailed edge: distance, time, cost basis, mode.
-    overlay
-        ``(u, v, key)`` of every other edge.
+    graph
+        The array-backed corridor graph of the network
+        (:class:`~corridors.osm.conflate.ConflatedGraph`): its detailed arrays, edge
+        measures, node ids and the overlay edges.
 
     """
 
-    def __init__(
-        self, network: OSMNetwork, detailed_ids: list[str], measures: Measures, overlay: list[tuple[str, str, str]]
-    ) -> None:
-        base = network.detailed
-        self.graph = network.graph
-        self.nodes = list(detailed_ids)
-        self.index = {n: i for i, n in enumerate(self.nodes)}
-        for n in self.graph.nodes:
-            if n not in self.index:
-                self.index[n] = len(self.nodes)
-                self.nodes.append(n)
+    def __init__(self, graph: ConflatedGraph) -> None:
+        base, measures = graph.detailed, graph.measures
+        self.graph = graph
+        self.nodes = graph.ids
+        self.index = graph.index
         self._det_u = base.edge_u
         self._det_v = base.edge_v
         self._det_key = base.edge_key
@@ -291,32 +286,38 @@ class EdgeTable(PathEngine):
         self._det_truck = measures.cost_truck
         self._det_t = measures.cost_t
         self._det_osmid = base.edge_osmid
-        self.overlay = overlay
+        self._det_order, self._det_pairs = graph.detailed_order()
+        self.overlay = list(graph.overlay_edges)
         self._prepare()
 
     def _prepare(self) -> None:
         graph = self.graph
         attrs = [graph[a][b][k] for a, b, k in self.overlay]
         nd = len(self._det_u)
-        self.u = np.r_[self._det_u, [self.index[a] for a, _, _ in self.overlay]].astype(np.int64)
-        self.v = np.r_[self._det_v, [self.index[b] for _, b, _ in self.overlay]].astype(np.int64)
+        ou = np.array([self.index[a] for a, _, _ in self.overlay], dtype=np.int64)
+        ov = np.array([self.index[b] for _, b, _ in self.overlay], dtype=np.int64)
+        self.u = np.r_[self._det_u, ou].astype(np.int64)
+        self.v = np.r_[self._det_v, ov].astype(np.int64)
         self.need = np.r_[np.where(self._det_road, ROAD, RAIL), [edge_needs(d) for d in attrs]].astype(np.uint8)
         self._link_rows = {}
         for i, d in enumerate(attrs, nd):
             self._link_rows.setdefault(edge_link(d), []).append(i)
-        self.order = np.lexsort((self.v, self.u))
+        # rows sorted by (u, v), each pair's rows in row order (np.lexsort((v, u)) of all rows):
+        # the detailed order is computed once per network, the few overlay rows merged into it
+        keys = ou * PAIR_BASE + ov
+        mine = np.argsort(keys, kind="stable")
+        at = np.searchsorted(self._det_pairs, keys[mine], side="right")
+        self.order = np.insert(self._det_order, at, nd + mine)
         self._group()
         self._cache: dict[Any, csr_matrix] = {}
 
-    def extended(self, graph: nx.MultiDiGraph) -> EdgeTable:
+    def extended(self, graph: ConflatedGraph) -> EdgeTable:
         """A table for a copy of the graph with extra nodes and edges (the graph's other edges unchanged)."""
-        extra = [n for n in graph.nodes if n not in self.index]
+        extra = graph.ids[len(self.nodes) :]
         table = copy.copy(self)  # shares the detailed arrays; what differs is replaced below
         table.graph = graph
-        table.nodes = [*self.nodes, *extra]
-        table.index = dict(self.index)
-        for n in extra:
-            table.index[n] = len(table.index)
+        table.nodes = graph.ids
+        table.index = graph.index
         edges = {
             (u, v, k) for n in extra for u, v, k in (*graph.out_edges(n, keys=True), *graph.in_edges(n, keys=True))
         }

@@ -202,18 +202,27 @@ class Network:
         net.baseline, net.closures = self.baseline, self.closures
         return net
 
+    @property
+    def route_graph(self) -> nx.MultiDiGraph:
+        """The graph route requests read nodes and edges from: :attr:`graph` itself here.
+
+        A subclass may answer with a lighter read-only view of the same nodes and edges (an
+        OSM network reads them from its stored arrays and builds :attr:`graph` only when asked).
+        """
+        return self.graph
+
     def _rebuild(self, data: GeoData, open_projects: Sequence[str]) -> Network:
         """The same kind of network on changed geodata (subclasses keep their own graph)."""
         return Network(data, open_projects)
 
     def layers_of(self, place_id: str) -> list[str]:
         """Graph nodes of a place, one per land layer it serves (a port's quay not included)."""
-        return [n for n in (node_id(place_id, layer) for layer in LAYERS) if n in self.graph]
+        return [n for n in (node_id(place_id, layer) for layer in LAYERS) if n in self.route_graph]
 
     def nodes_of(self, place_id: str) -> list[str]:
         """Every graph node of a place: its land layers and, for a seaport, its quay."""
         quay = node_id(place_id, SEA_LAYER)
-        return [*self.layers_of(place_id), *([quay] if quay in self.graph else [])]
+        return [*self.layers_of(place_id), *([quay] if quay in self.route_graph else [])]
 
     def endpoint_nodes(self, place_id: str, modes: Iterable[str] = ("road", "rail")) -> list[str]:
         """Nodes a route from or to a place starts or ends on.
@@ -236,13 +245,15 @@ class Network:
 
         """
         quay = node_id(place_id, SEA_LAYER)
-        if quay in self.graph:
+        if quay in self.route_graph:
             return [quay]
         nodes = self.layers_of(place_id)
         place = self.data.places.get(place_id)
-        has_rail = any(self.graph.nodes[n]["layer"].startswith("rail") for n in nodes)
+        has_rail = any(self.route_graph.nodes[n]["layer"].startswith("rail") for n in nodes)
         if place is not None and place.railhead and "road" not in set(modes) and not has_rail:
-            nodes += [n for n in self.layers_of(place.railhead) if self.graph.nodes[n]["layer"].startswith("rail")]
+            nodes += [
+                n for n in self.layers_of(place.railhead) if self.route_graph.nodes[n]["layer"].startswith("rail")
+            ]
         return nodes
 
     def resolve_endpoint(self, text: str, modes: Iterable[str] = ("road", "rail")) -> tuple[str, str, list[str]]:
@@ -263,7 +274,7 @@ class Network:
         if latlon is not None:
             label = f"{latlon[0]:.4f},{latlon[1]:.4f}"
             point = node_id(f"@{label}", "road")
-            if point not in self.graph:
+            if point not in self.route_graph:
                 raise UsageError(f"{text}: snap coordinates first with Network.with_points (route does it itself)")
             return f"@{label}", label, [point]
         places, label = self.places.endpoint(text)
@@ -339,13 +350,13 @@ class Network:
         if bad or not modes:
             raise UsageError(f"unknown mode(s) {', '.join(sorted(bad)) or '(none given)'}; use road and/or rail")
 
-        graph = self.graph
+        graph = self.route_graph
         endpoints = []
         for text in (origin, destination):
             latlon = parse_latlon(text)
             if latlon is not None:
-                if graph is self.graph:
-                    graph = self.graph.copy()
+                if graph is self.route_graph:
+                    graph = graph.copy()
                 endpoints.append(self._snap(graph, text, latlon))
             else:
                 endpoints.append(self.resolve_endpoint(text, modes))
@@ -420,7 +431,7 @@ class Network:
         """
         out = []
         for p in self.data.places.values():
-            layers = [self.graph.nodes[n]["layer"] for n in self.layers_of(p.id)]
+            layers = [self.route_graph.nodes[n]["layer"] for n in self.layers_of(p.id)]
             if country and p.country != country.upper():
                 continue
             if kind and p.kind != kind:
@@ -480,13 +491,8 @@ class Network:
 
         """
         lat, lon = latlon
-        road = [n for n, d in self.graph.nodes(data=True) if d["layer"] == "road"]
-        if not road:
-            raise NoRouteError("the network has no road nodes to snap a coordinate to")
-        coords = [(self.graph.nodes[n]["y"], self.graph.nodes[n]["x"]) for n in road]
-        i, straight = nearest_point(lat, lon, coords)
-        nearest = road[i]
-        near = self.graph.nodes[nearest]
+        nearest, straight = self._nearest_road_node(lat, lon)
+        near = self.route_graph.nodes[nearest]
         if straight > MAX_SNAP_KM:
             raise UnknownPlaceError(
                 f"{text.strip()} is {straight:,.0f} km from the nearest road node ({near['name']}); "
@@ -496,10 +502,19 @@ class Network:
         new = add_point(graph, self.data.costs, label, lat, lon, nearest, straight)
         return f"@{label}", label, [new]
 
+    def _nearest_road_node(self, lat: float, lon: float) -> tuple[str, float]:
+        """The road node nearest to a point (ties: the first in node order) and its distance (km)."""
+        road = [n for n, d in self.graph.nodes(data=True) if d["layer"] == "road"]
+        if not road:
+            raise NoRouteError("the network has no road nodes to snap a coordinate to")
+        coords = [(self.graph.nodes[n]["y"], self.graph.nodes[n]["x"]) for n in road]
+        i, straight = nearest_point(lat, lon, coords)
+        return road[i], straight
+
     def __repr__(self) -> str:
         return (
-            f"<Network {len(self.data.places)} places, {self.graph.number_of_nodes()} nodes, "
-            f"{self.graph.number_of_edges()} edges>"
+            f"<Network {len(self.data.places)} places, {self.route_graph.number_of_nodes()} nodes, "
+            f"{self.route_graph.number_of_edges()} edges>"
         )
 
 

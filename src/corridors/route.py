@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from corridors import closures
@@ -54,8 +54,7 @@ class Leg:
 
     def to_dict(self) -> dict[str, Any]:
         """The leg as the JSON schema gives it (``from``/``to`` are display names)."""
-        d = asdict(self)
-        d.pop("coords")
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "coords"}  # values are scalars
         out = {"from": d.pop("from_name"), "to": d.pop("to_name")}
         out.update(d)
         for key in ("distance_km", "time_h", "cost_usd", "cost_usd_per_t", "generalized_cost", "fee_usd"):

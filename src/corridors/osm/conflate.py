@@ -18,7 +18,7 @@ import logging
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,14 +29,15 @@ import numpy as np
 from corridors.checks import load_geodata
 from corridors.costs import MOVEMENT_RATES, movement_cost
 from corridors.data import LAYERS, SEA_LAYER, GeoData
-from corridors.errors import UsageError
-from corridors.geo import haversine_km
+from corridors.engine import PAIR_BASE, EdgeTable
+from corridors.errors import NoRouteError, UsageError
+from corridors.geo import haversine_km, nearest_point
 from corridors.graph import CRS, build_graph, gauge_of, node_id
 from corridors.network import Network
 from corridors.osm.countries import chord_to_km, unit_vectors
 from corridors.osm.options import DEFAULT_TOLERANCE_KM
-from corridors.osm.routing import EdgeTable, find_routes_csr
-from corridors.osm.speeds import class_of_highway, country_table, edge_speeds_kph, require_params
+from corridors.osm.routing import find_routes_csr
+from corridors.osm.speeds import class_factors, class_of_highway, country_table, require_params, speeds_from_factors
 from corridors.osm.store import DetailedGraph, network_dir
 from corridors.places import PlaceIndex
 
@@ -111,43 +112,95 @@ def _snap_places(
     coarse: nx.MultiDiGraph, base: DetailedGraph, tolerance_km: float, report: ConflationReport
 ) -> dict[str, tuple[int, float]]:
     """Nearest detailed node (same layer and country) of every place node, within tolerance."""
-    from scipy.spatial import cKDTree  # deferred: scipy, only when paths are solved
-
     present = set(base.layers())
     # the coarse layers the detailed graph lacks (kept from geodata), the sea quays among them
     report.coarse_layers = sorted(
         {d["layer"] for _, d in coarse.nodes(data=True)} - present, key=(*LAYERS, SEA_LAYER).index
     )
-    groups: dict[tuple[int, str], np.ndarray] = {}
     ccode = {c: i for i, c in enumerate(base.countries)}
-    order = np.lexsort((base.node_country, base.node_layer))
-    keys = np.column_stack((base.node_layer[order], base.node_country[order]))
-    if len(order):
-        change = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]
-        starts = np.flatnonzero(change)
-        for a, b in zip(starts, np.r_[starts[1:], len(order)], strict=True):
-            groups[(int(keys[a, 0]), base.countries[int(keys[a, 1])])] = order[a:b]
-    trees: dict[tuple[int, str], Any] = {}
+    searches: dict[tuple[int, str], NearestSearch | None] = {}
+    points: np.ndarray | None = None
     snapped: dict[str, tuple[int, float]] = {}
-    for n, d in sorted(coarse.nodes(data=True)):
-        if d["layer"] not in present:
-            continue
+    asked = [(n, d) for n, d in sorted(coarse.nodes(data=True)) if d["layer"] in present]
+    queries = unit_vectors([d["x"] for _, d in asked], [d["y"] for _, d in asked])
+    for (n, d), q in zip(asked, queries, strict=True):
         key = (LAYERS.index(d["layer"]), d["country"])
-        members = groups.get(key) if d["country"] in ccode else None
-        if members is None:
+        if key not in searches:
+            members = np.zeros(0, dtype=np.int64)
+            if d["country"] in ccode:
+                members = np.flatnonzero((base.node_layer == key[0]) & (base.node_country == ccode[d["country"]]))
+            if len(members) and points is None:
+                points = unit_vectors(base.node_x, base.node_y)
+            searches[key] = NearestSearch(points[members], members) if len(members) and points is not None else None
+        search = searches[key]
+        if search is None:
             report.snaps.append(Snap(d["place"], d["layer"], None, math.inf))
             continue
-        if key not in trees:
-            trees[key] = cKDTree(unit_vectors(base.node_x[members], base.node_y[members]))
-        chord, i = trees[key].query(unit_vectors([d["x"]], [d["y"]])[0])
+        idx, chord = search.nearest(q)
         dist = float(chord_to_km(chord))
         if dist <= tolerance_km:
-            idx = int(members[i])
             snapped[n] = (idx, dist)
             report.snaps.append(Snap(d["place"], d["layer"], _detailed_id(base, idx), dist))
         else:
             report.snaps.append(Snap(d["place"], d["layer"], None, dist))
     return snapped
+
+
+class NearestSearch:
+    """Exact nearest point (least chord) among unit vectors, by cells with bounding spheres.
+
+    The points are grouped into the cells of a coarse longitude-latitude grid; each cell
+    keeps the centre and radius of a sphere holding its points. A query visits the cells by
+    the least distance their sphere allows (the triangle inequality makes it a true lower
+    bound) and stops when the next cell cannot hold a nearer point, so it reads the points
+    of a few cells only. This is what a k-d tree answers, without importing
+    ``scipy.spatial`` (0.15 s) or building a tree over every node on each load.
+
+    Parameters
+    ----------
+    points
+        Unit vectors, one row per point (:func:`~corridors.osm.countries.unit_vectors`).
+    labels
+        What :meth:`nearest` returns for each point (default its row).
+    cells
+        About how many cells along the longer side of the grid.
+
+    """
+
+    def __init__(self, points: np.ndarray, labels: np.ndarray | None = None, cells: int = 48) -> None:
+        self.labels = np.arange(len(points)) if labels is None else np.asarray(labels)
+        xyz = np.ascontiguousarray(np.asarray(points, dtype=float).T)  # one contiguous row per axis
+        lon, lat = np.arctan2(xyz[1], xyz[0]), np.arcsin(np.clip(xyz[2], -1.0, 1.0))
+        size = max(float(max(np.ptp(lon), np.ptp(lat))) / cells, 1e-9) if len(lon) else 1.0
+        col = ((lon - lon.min()) / size).astype(np.int64) if len(lon) else lon.astype(np.int64)
+        code = ((lat - lat.min()) / size).astype(np.int64) * (int(col.max(initial=0)) + 1) + col
+        order = np.argsort(code, kind="stable")
+        code = code[order]
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype=np.int64)
+        self.points = xyz[:, order]
+        self.rows = order
+        self.bounds = np.r_[starts, len(order)]
+        counts = np.diff(self.bounds)
+        self.centres = np.add.reduceat(self.points, starts, axis=1) / counts if len(code) else np.zeros((3, 0))
+        spread = np.sqrt(((self.points - np.repeat(self.centres, counts, axis=1)) ** 2).sum(axis=0))
+        self.radii = np.maximum.reduceat(spread, starts) if len(code) else np.zeros(0)
+
+    def nearest(self, q: np.ndarray) -> tuple[int, float]:
+        """Label of the point nearest to the unit vector ``q`` (ties: the first point) and its chord."""
+        q = np.asarray(q, dtype=float)
+        floor = np.sqrt(((self.centres - q[:, None]) ** 2).sum(axis=0)) - self.radii
+        best, best_row = math.inf, -1
+        for c in np.argsort(floor, kind="stable"):
+            if floor[c] > best:
+                break
+            a, b = self.bounds[c], self.bounds[c + 1]
+            chord = np.linalg.norm(self.points[:, a:b].T - q, axis=1)
+            least = float(chord.min())
+            if least <= best:
+                first = int(self.rows[a:b][chord == least].min())
+                if least < best or first < best_row:
+                    best, best_row = least, first
+        return int(self.labels[best_row]), best
 
 
 def _detailed_id(base: DetailedGraph, i: int) -> str:
@@ -156,10 +209,14 @@ def _detailed_id(base: DetailedGraph, i: int) -> str:
 
 @dataclass
 class Measures:
-    """Per detailed edge: what the corridor graph needs, from the current costs."""
+    """Per detailed edge: what the corridor graph needs, from the current costs.
+
+    ``class_code`` indexes ``classes`` (-1 off the road layer).
+    """
 
     country: np.ndarray
-    road_class: list[str | None]
+    class_code: np.ndarray
+    classes: list[str]
     speed_kph: np.ndarray
     distance_km: np.ndarray
     time_h: np.ndarray
@@ -167,23 +224,34 @@ class Measures:
     cost_t: np.ndarray
     is_road: np.ndarray
 
+    @property
+    def road_class(self) -> list[str | None]:
+        """Road class of every edge (None off the road layer)."""
+        names: list[str | None] = [*self.classes, None]
+        return [names[c] for c in self.class_code.tolist()]
+
 
 def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
     country = base.node_country[base.edge_u].astype(np.int64)
     layer = base.edge_layer
+    layers = np.flatnonzero(np.bincount(layer, minlength=len(LAYERS)))
     is_road = layer == LAYERS.index("road")
-    highway = np.array([*base.strings, ""], dtype=object)[base.edge_highway]
-    road_class: list[str | None] = [class_of_highway(h) if r else None for h, r in zip(highway, is_road, strict=True)]
+    # one road class per distinct highway value (the last entry: untagged)
+    of_value = [class_of_highway(h) for h in [*base.strings, ""]]
+    classes = sorted(set(of_value))
+    code_of_value = np.array([classes.index(c) for c in of_value], dtype=np.int8)
+    class_code = np.where(is_road, code_of_value[base.edge_highway], -1).astype(np.int8)
     speed = np.zeros(len(country))
-    for li in np.unique(layer):
-        rows = layer == li
-        speed[rows] = edge_speeds_kph(
-            LAYERS[li],
-            [c for c, r in zip(road_class, rows, strict=True) if r],
-            country[rows],
-            base.countries,
-            base.edge_maxspeed[rows],
-            costs,
+    for li in layers:
+        rows = layer == li if len(layers) > 1 else np.ones(len(layer), dtype=bool)
+        factor = np.ones(int(rows.sum()))
+        if LAYERS[li] == "road":
+            used = np.flatnonzero(np.bincount(class_code[rows], minlength=len(classes)))
+            table = np.full(len(classes), math.nan)
+            table[used] = class_factors([classes[c] for c in used], costs)
+            factor = table[class_code[rows]]
+        speed[rows] = speeds_from_factors(
+            LAYERS[li], factor, country[rows], base.countries, base.edge_maxspeed[rows], costs
         )
     km = base.edge_length / 1000.0
     truck = np.zeros(len(km))
@@ -199,7 +267,7 @@ def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
         table = country_table(costs, base.countries, *path)
         require_params(table, country[~is_road], base.countries, ".".join(path))
         per_t[~is_road] = table[country[~is_road]] * km[~is_road]
-    return Measures(country, road_class, speed, km, km / speed, truck, per_t, is_road)
+    return Measures(country, class_code, classes, speed, km, km / speed, truck, per_t, is_road)
 
 
 def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[nx.MultiDiGraph, list[str]]:
@@ -292,13 +360,14 @@ def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[n
     return graph, ids
 
 
-def _components(base: DetailedGraph) -> np.ndarray:
-    """Weakly connected component label of every detailed node."""
-    from scipy.sparse import coo_matrix  # deferred: scipy, only when paths are solved
+def _components(base: DetailedGraph, order: np.ndarray) -> np.ndarray:
+    """Weakly connected component label of every detailed node (``order``: rows sorted by ``(u, v)``)."""
+    from scipy.sparse import csr_matrix  # deferred: scipy, only when paths are solved
     from scipy.sparse.csgraph import connected_components  # deferred: scipy, only when paths are solved
 
     n = len(base.node_osmid)
-    m = coo_matrix((np.ones(len(base.edge_u)), (base.edge_u, base.edge_v)), shape=(n, n)).tocsr()
+    indptr = np.r_[0, np.cumsum(np.bincount(base.edge_u, minlength=n))]
+    m = csr_matrix((np.ones(len(order)), base.edge_v[order], indptr), shape=(n, n))
     return connected_components(m, directed=True, connection="weak")[1]
 
 
@@ -336,13 +405,22 @@ class OSMPlaceIndex(PlaceIndex):
     data
         The geodata.
     way_ids
-        OSM ids of the ways in the detailed graph.
+        OSM ids of the ways in the detailed graph (one per edge is fine: they are made unique
+        when a way is first looked up).
 
     """
 
     def __init__(self, data: GeoData, way_ids: np.ndarray) -> None:
         super().__init__(data)
-        self.way_ids = way_ids
+        self._edge_ways = way_ids
+        self._ways: np.ndarray | None = None
+
+    @property
+    def way_ids(self) -> np.ndarray:
+        """OSM ids of the ways in the detailed graph, sorted."""
+        if self._ways is None:
+            self._ways = np.unique(self._edge_ways)
+        return self._ways
 
     def avoidable(self, text: str) -> tuple[str, str]:
         """Resolve a ``--avoid`` value; ``way/OSMID`` avoids every edge of that OSM way."""
@@ -355,14 +433,384 @@ class OSMPlaceIndex(PlaceIndex):
         return super().avoidable(text)
 
 
+_DETAILED_ID = re.compile(r"node/(-?\d+):([a-z0-9]+)")
+
+
+class ConflatedGraph:
+    """The corridor graph of an OSM network, read from the stored arrays (a read-only view).
+
+    It answers the part of the networkx ``MultiDiGraph`` interface that route requests use
+    (``n in g``, ``g.nodes[n]``, ``g[u][v][key]``, ``copy``, ``add_node``/``add_edge`` of
+    extra points, ``out_edges``/``in_edges``) with the same nodes, edges and attributes as
+    :attr:`OSMNetwork.graph`, but builds the attributes of a detailed node or edge only when
+    it is asked for. The detailed layers are the arrays of a :class:`DetailedGraph` (node
+    ids ``node/OSMID:layer``); everything else (the geodata's nodes, the geodata links kept,
+    the connectors, points added later) is a small networkx graph, the *overlay*.
+
+    Parameters
+    ----------
+    detailed
+        The stored arrays.
+    measures
+        Per detailed edge: speed, time, cost basis (:func:`_measures` of the current costs).
+    overlay
+        The other nodes and edges (it may also hold detailed nodes that overlay edges touch,
+        without attributes).
+    extra
+        The overlay's own nodes (not detailed), in order: node ``len(detailed) + i`` is ``extra[i]``.
+    overlay_edges
+        ``(u, v, key)`` of every overlay edge, in the order they were added.
+
+    """
+
+    def __init__(
+        self,
+        detailed: DetailedGraph,
+        measures: Measures,
+        overlay: nx.MultiDiGraph,
+        extra: Sequence[str],
+        overlay_edges: Sequence[tuple[str, str, str]],
+    ) -> None:
+        self.detailed = detailed
+        self.measures = measures
+        self.overlay = overlay
+        self.extra = list(extra)
+        self.overlay_edges = list(overlay_edges)
+        self.graph: dict[str, Any] = {"crs": CRS, "name": "corridors-osm", "simplified": True}
+        self._nd = len(detailed.node_osmid)
+        self._extra_index = {n: self._nd + i for i, n in enumerate(self.extra)}
+        self._shared: dict[str, Any] = {}  # lookups computed once, shared with copies
+        self._positions: dict[str, int | None] = {}
+        self.ids = NodeIds(self)
+        self.index = NodeIndex(self)
+        self.nodes = NodeAttrs(self)
+
+    # -- nodes ----------------------------------------------------------------------------
+    def detailed_index(self, n: str) -> int | None:
+        """Position of a detailed node id (``node/OSMID:layer``) in the arrays, or None."""
+        known = self._positions.get(n, -2)
+        if known != -2:
+            return known
+        m = _DETAILED_ID.fullmatch(n) if isinstance(n, str) else None
+        found = None
+        if m is not None and m.group(2) in LAYERS:
+            osmids, rows = self._layer_lookup(LAYERS.index(m.group(2)))
+            osmid = int(m.group(1))
+            i = int(np.searchsorted(osmids, osmid))
+            found = int(rows[i]) if i < len(osmids) and osmids[i] == osmid else None
+        if len(self._positions) < 1 << 16:  # the nodes of the paths asked about, bounded
+            self._positions[n] = found
+        return found
+
+    def _layer_lookup(self, li: int) -> tuple[np.ndarray, np.ndarray]:
+        key = f"layer{li}"
+        if key not in self._shared:
+            base = self.detailed
+            rows = np.flatnonzero(base.node_layer == li)
+            osmids = base.node_osmid[rows]
+            if len(osmids) > 1 and not bool((osmids[1:] > osmids[:-1]).all()):
+                order = np.argsort(osmids, kind="stable")
+                rows, osmids = rows[order], osmids[order]
+            self._shared[key] = (osmids, rows)
+        return self._shared[key]
+
+    def node_id(self, i: int) -> str:
+        """Id of node ``i`` (detailed ones first, then the overlay's own)."""
+        if i < self._nd:
+            base = self.detailed
+            return f"node/{int(base.node_osmid[i])}:{LAYERS[int(base.node_layer[i])]}"
+        return self.extra[i - self._nd]
+
+    def position(self, n: str) -> int | None:
+        """Position of node ``n`` (see :meth:`node_id`), or None if it is not in the graph."""
+        i = self._extra_index.get(n)
+        return i if i is not None else self.detailed_index(n)
+
+    def node_attrs(self, n: str) -> dict[str, Any]:
+        """Attributes of node ``n``, as :attr:`OSMNetwork.graph` holds them.
+
+        Raises
+        ------
+        KeyError
+            If ``n`` is not a node.
+
+        """
+        if n in self._extra_index:
+            return self.overlay.nodes[n]
+        i = self.detailed_index(n)
+        if i is None:
+            raise KeyError(n)
+        base = self.detailed
+        place = f"node/{int(base.node_osmid[i])}"
+        return {
+            "x": float(base.node_x[i]), "y": float(base.node_y[i]), "place": place,
+            "layer": LAYERS[int(base.node_layer[i])], "name": place,
+            "country": base.countries[int(base.node_country[i])], "kind": "osm", "osmid": int(base.node_osmid[i]),
+        }  # fmt: skip
+
+    def __contains__(self, n: object) -> bool:
+        return isinstance(n, str) and self.position(n) is not None
+
+    def __len__(self) -> int:
+        return self._nd + len(self.extra)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def number_of_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self)
+
+    def number_of_edges(self) -> int:
+        """Number of edges."""
+        return len(self.detailed.edge_u) + len(self.overlay_edges)
+
+    # -- edges ----------------------------------------------------------------------------
+    def detailed_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Detailed rows sorted by ``(u, v)`` (each pair's rows in row order) and their sorted pair keys."""
+        if "order" not in self._shared:
+            base = self.detailed
+            keys = base.edge_u.astype(np.int64) * PAIR_BASE + base.edge_v
+            if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
+                order = np.arange(len(keys))
+            else:
+                order = np.argsort(keys, kind="stable")
+                keys = keys[order]
+            self._shared["order"] = (order, keys)
+        return self._shared["order"]
+
+    def detailed_rows(self, iu: int, iv: int | None = None) -> np.ndarray:
+        """Detailed rows from node ``iu`` (to node ``iv``, or to any), in row order."""
+        order, keys = self.detailed_order()
+        lo = iu * PAIR_BASE + (0 if iv is None else iv)
+        hi = (iu + 1) * PAIR_BASE if iv is None else lo + 1
+        a, b = np.searchsorted(keys, [lo, hi])
+        return np.sort(order[a:b]) if iv is None else order[a:b]
+
+    def edge_attrs(self, row: int) -> dict[str, Any]:
+        """Attributes of detailed edge ``row``, as :attr:`OSMNetwork.graph` holds them."""
+        import shapely  # deferred: shapely, only when geometry is built
+
+        base, m = self.detailed, self.measures
+        li = int(base.node_layer[base.edge_u[row]])
+        road = li == 0
+        osmid = int(base.edge_osmid[row])
+        code = int(m.class_code[row])
+        hours = float(m.time_h[row])
+        a, b = int(base.geom_offsets[row]), int(base.geom_offsets[row + 1])
+        geom = shapely.linestrings(base.geom_x[a:b], base.geom_y[a:b])
+        d: dict[str, Any] = {
+            "id": f"way/{osmid}", "kind": "road" if road else "rail", "mode": "road" if road else "rail",
+            "layer": LAYERS[li], "gauge_mm": gauge_of(LAYERS[li]), "road_class": m.classes[code] if code >= 0 else None,
+            "country": base.countries[int(m.country[row])], "distance_km": float(m.distance_km[row]),
+            "length": float(base.edge_length[row]), "time_h": hours, "speed_kph": float(m.speed_kph[row]),
+            "travel_time": hours * 3600.0, "status": "open", "project": "", "osmid": osmid,
+            "oneway": bool(base.edge_oneway[row]), "reversed": bool(base.edge_reversed[row]), "geometry": geom,
+        }  # fmt: skip
+        if road:
+            d["cost_usd_per_truck"] = float(m.cost_truck[row])
+            d["highway"] = base.strings[int(base.edge_highway[row])]
+        else:
+            d["cost_usd_per_t"] = float(m.cost_t[row])
+            d["railway"] = "rail"
+        maxspeed = float(base.edge_maxspeed[row])
+        if maxspeed == maxspeed:
+            d["maxspeed_kph"] = maxspeed
+        name, ref = int(base.edge_name[row]), int(base.edge_ref[row])
+        if name >= 0:
+            d["name"] = base.strings[name]
+        if ref >= 0:
+            d["ref"] = base.strings[ref]
+        return d
+
+    def edges_between(self, u: str, v: str) -> Mapping[Any, dict[str, Any]]:
+        """The parallel edges from ``u`` to ``v``: ``{key: attributes}``.
+
+        Raises
+        ------
+        KeyError
+            If there is no edge from ``u`` to ``v``.
+
+        """
+        iu = self.detailed_index(u) if u not in self._extra_index else None
+        iv = self.detailed_index(v) if v not in self._extra_index else None
+        if iu is None or iv is None:  # an overlay edge touches a node of the overlay's own
+            return self.overlay.adj[u][v]
+        rows = self.detailed_rows(iu, iv)
+        if not len(rows):
+            raise KeyError((u, v))
+        return {int(self.detailed.edge_key[r]): self.edge_attrs(int(r)) for r in rows}
+
+    def __getitem__(self, u: str) -> Adjacent:
+        if u not in self:
+            raise KeyError(u)
+        return Adjacent(self, u)
+
+    def has_edge(self, u: str, v: str) -> bool:
+        """Whether an edge joins ``u`` to ``v``."""
+        try:
+            self.edges_between(u, v)
+        except KeyError:
+            return False
+        return True
+
+    def out_edges(self, n: str, keys: bool = False) -> list[tuple[Any, ...]]:
+        """Edges leaving ``n``: ``(n, v)`` or ``(n, v, key)``."""
+        out: list[tuple[Any, ...]] = []
+        i = self.detailed_index(n) if n not in self._extra_index else None
+        if i is not None:
+            base = self.detailed
+            out += [(n, self.node_id(int(base.edge_v[r])), int(base.edge_key[r])) for r in self.detailed_rows(i)]
+        if n in self.overlay:
+            out += list(self.overlay.out_edges(n, keys=True))
+        return out if keys else [e[:2] for e in out]
+
+    def in_edges(self, n: str, keys: bool = False) -> list[tuple[Any, ...]]:
+        """Edges entering ``n``: ``(u, n)`` or ``(u, n, key)``."""
+        out: list[tuple[Any, ...]] = []
+        i = self.detailed_index(n) if n not in self._extra_index else None
+        if i is not None:
+            base = self.detailed
+            rows = np.flatnonzero(base.edge_v == i)
+            out += [(self.node_id(int(base.edge_u[r])), n, int(base.edge_key[r])) for r in rows]
+        if n in self.overlay:
+            out += list(self.overlay.in_edges(n, keys=True))
+        return out if keys else [e[:2] for e in out]
+
+    # -- changes (extra points on a copy) -------------------------------------------------
+    def copy(self) -> ConflatedGraph:
+        """A copy sharing the arrays; nodes and edges added to it stay in its own overlay."""
+        view = ConflatedGraph(self.detailed, self.measures, self.overlay.copy(), self.extra, self.overlay_edges)
+        view._shared, view._positions = self._shared, self._positions
+        return view
+
+    def _register(self, n: str) -> None:
+        if n not in self._extra_index and self.detailed_index(n) is None:
+            self._extra_index[n] = self._nd + len(self.extra)
+            self.extra.append(n)
+
+    def add_node(self, n: str, **attrs: Any) -> None:
+        """Add a node (to the overlay) with its attributes."""
+        if self.detailed_index(n) is not None:
+            raise ValueError(f"{n} is a detailed node: the arrays are read-only")
+        self._register(n)
+        self.overlay.add_node(n, **attrs)
+
+    def add_edge(self, u: str, v: str, key: Any = None, **attrs: Any) -> Any:
+        """Add an edge (to the overlay); one end must be a node of the overlay's own."""
+        self._register(u)
+        self._register(v)
+        if u not in self._extra_index and v not in self._extra_index:
+            raise ValueError(f"{u} -> {v} joins two detailed nodes: the arrays are read-only")
+        key = self.overlay.add_edge(u, v, key=key, **attrs)
+        self.overlay_edges.append((u, v, key))
+        return key
+
+    def to_networkx(self, progress: bool = False) -> nx.MultiDiGraph:
+        """The whole graph as a networkx ``MultiDiGraph`` (what :attr:`OSMNetwork.graph` holds)."""
+        graph, _ = _detailed_graph(self.detailed, self.measures, progress)
+        overlay = self.overlay
+        graph.add_nodes_from((n, overlay.nodes[n]) for n in self.extra)
+        for u, v, k in self.overlay_edges:
+            graph.add_edge(u, v, key=k, **overlay.adj[u][v][k])
+        return graph
+
+
+class Adjacent(Mapping[str, Mapping[Any, dict[str, Any]]]):
+    """``graph[u]`` of a :class:`ConflatedGraph`: ``graph[u][v]`` is ``{key: attributes}``."""
+
+    def __init__(self, graph: ConflatedGraph, u: str) -> None:
+        self.graph = graph
+        self.u = u
+
+    def __getitem__(self, v: str) -> Mapping[Any, dict[str, Any]]:
+        return self.graph.edges_between(self.u, v)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(v for _, v in self.graph.out_edges(self.u)))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class NodeIds(Sequence[str]):
+    """Node ids of a :class:`ConflatedGraph` by position, formatted when asked for."""
+
+    def __init__(self, graph: ConflatedGraph) -> None:
+        self.graph = graph
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self.graph.node_id(j) for j in range(*i.indices(len(self)))]
+        j = int(i)
+        if j < 0:
+            j += len(self)
+        if not 0 <= j < len(self):
+            raise IndexError(i)
+        return self.graph.node_id(j)
+
+
+class NodeIndex(Mapping[str, int]):
+    """Position of each node id of a :class:`ConflatedGraph` (the inverse of :class:`NodeIds`)."""
+
+    def __init__(self, graph: ConflatedGraph) -> None:
+        self.graph = graph
+
+    def __getitem__(self, n: str) -> int:
+        i = self.graph.position(n)
+        if i is None:
+            raise KeyError(n)
+        return i
+
+    def __contains__(self, n: object) -> bool:
+        return n in self.graph
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.graph.ids)
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+
+class NodeAttrs(Mapping[str, dict[str, Any]]):
+    """``graph.nodes`` of a :class:`ConflatedGraph`: ``graph.nodes[n]`` is ``n``'s attributes."""
+
+    def __init__(self, graph: ConflatedGraph) -> None:
+        self.graph = graph
+
+    def __getitem__(self, n: str) -> dict[str, Any]:
+        return self.graph.node_attrs(n)
+
+    def __contains__(self, n: object) -> bool:
+        return n in self.graph
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.graph.ids)
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    def __call__(self, data: bool = False) -> Iterator[Any]:
+        """Iterate node ids, or ``(id, attributes)`` pairs with ``data=True`` (every node: slow)."""
+        if not data:
+            return iter(self.graph.ids)
+        return ((n, self.graph.node_attrs(n)) for n in self.graph.ids)
+
+
 class OSMNetwork(Network):
     """A :class:`~corridors.network.Network` on a detailed OSM graph.
 
-    The graph keeps every convention of :func:`corridors.network.build_graph`, so routing,
-    the CSR snapshot, risk and criticality work on it unchanged; place nodes ``PLACE:layer``
-    are joined to the detailed graph by connector edges (see the module notes). Routes are
-    solved by scipy on a cached CSR matrix (:class:`~corridors.engine.EdgeTable`) instead of
-    the pure-Python search of the strategic network, with the same least weights.
+    The stored arrays are the network: route requests read nodes and edges from them
+    (:attr:`route_graph`, a :class:`ConflatedGraph`) and are solved by scipy on a cached CSR
+    matrix (:class:`~corridors.engine.EdgeTable`), with the same least weights as the
+    pure-Python search of the strategic network. :attr:`graph`, the networkx graph with every
+    convention of :func:`corridors.network.build_graph` (place nodes ``PLACE:layer`` joined to
+    the detailed graph by connector edges, see the module notes), is built the first time it
+    is asked for, for the analyses and exports that work on networkx (risk, criticality,
+    assignment, ``graph_to_gdfs``).
 
     Use :func:`load_osm_network` to make one.
 
@@ -383,27 +831,50 @@ class OSMNetwork(Network):
     def __init__(
         self,
         data: GeoData,
-        graph: nx.MultiDiGraph,
+        graph: ConflatedGraph,
         open_projects: Iterable[str],
         *,
         detailed: DetailedGraph,
         conflation: ConflationReport,
         tolerance_km: float,
-        table: tuple[list[str], Measures, list[tuple[str, str, str]]],
+        progress: bool = False,
     ) -> None:
         """Assemble a network from the parts :meth:`from_detailed` builds (use that, or :func:`load_osm_network`).
 
-        ``table`` is what the CSR edge table is made of: the detailed node ids, the edge
-        measures and the overlay edges (geodata links kept, connectors).
+        ``graph`` is the array-backed corridor graph; ``progress`` shows a progress bar when
+        the networkx graph is built.
         """
         self.data = data
         self.open_projects = tuple(open_projects)
-        self.graph = graph
-        self.places = OSMPlaceIndex(data, np.unique(detailed.edge_osmid))
+        self.places = OSMPlaceIndex(data, detailed.edge_osmid)
         self.detailed = detailed
         self.conflation = conflation
         self.tolerance_km = tolerance_km
-        self._table = EdgeTable(self, *table)
+        self._view = graph
+        self._nx: nx.MultiDiGraph | None = None
+        self._progress = progress
+        self._table = EdgeTable(graph)
+
+    @property
+    def route_graph(self) -> ConflatedGraph:  # type: ignore[override]
+        """The corridor graph read from the stored arrays (what route requests use)."""
+        return self._view
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The corridor graph as networkx (osmnx-compatible), built on first use and kept.
+
+        On a network of a million edges this takes seconds and gigabytes; route requests
+        never need it.
+        """
+        if self._nx is None:
+            self._nx = self._view.to_networkx(self._progress)
+        return self._nx
+
+    @property
+    def graph_built(self) -> bool:
+        """Whether :attr:`graph` has been built."""
+        return self._nx is not None
 
     @classmethod
     def from_detailed(
@@ -427,7 +898,7 @@ class OSMNetwork(Network):
         tolerance_km
             How far a place may be from the detailed node it snaps to.
         progress
-            Show a progress bar while building the graph.
+            Show a progress bar when the networkx graph is built.
 
         Returns
         -------
@@ -441,40 +912,43 @@ class OSMNetwork(Network):
         report = ConflationReport(tolerance_km=tolerance_km)
         snapped = _snap_places(coarse, detailed, tolerance_km, report)
         measures = _measures(detailed, data.costs)
-        graph, ids = _detailed_graph(detailed, measures, progress)
-        component = _components(detailed) if len(detailed.node_osmid) else np.zeros(0, dtype=np.int64)
         present = set(detailed.layers())
+        component: np.ndarray | None = None
 
-        graph.add_nodes_from(coarse.nodes(data=True))
-        overlay: list[tuple[str, str, str]] = []
+        overlay = nx.MultiDiGraph()
+        overlay.add_nodes_from(coarse.nodes(data=True))
+        view = ConflatedGraph(detailed, measures, overlay, list(coarse.nodes), ())
+        edges: list[tuple[str, str, str]] = []
         for u, v, k, d in coarse.edges(keys=True, data=True):
             replaced = (
-                d["kind"] in ("road", "rail")
-                and d["status"] == "open"
-                and d["layer"] in present
-                and u in snapped
-                and v in snapped
-                and component[snapped[u][0]] == component[snapped[v][0]]
-            )
+                d["kind"] in ("road", "rail") and d["status"] == "open" and d["layer"] in present
+                and u in snapped and v in snapped
+            )  # fmt: skip
+            if replaced:
+                if component is None:
+                    component = _components(detailed, view.detailed_order()[0])
+                replaced = component[snapped[u][0]] == component[snapped[v][0]]
             if replaced:
                 continue
             if d["kind"] in ("road", "rail") and d["layer"] in present and d["status"] == "open":
                 report.kept_edges.append(d["id"])
-            graph.add_edge(u, v, key=k, **d)
-            overlay.append((u, v, k))
+            overlay.add_edge(u, v, key=k, **d)
+            edges.append((u, v, k))
         report.kept_edges = sorted(set(report.kept_edges))
         from shapely.geometry import LineString  # deferred: shapely, only when geometry is built
 
         for n, (idx, _) in snapped.items():
-            place, near = coarse.nodes[n], graph.nodes[ids[idx]]
+            place = coarse.nodes[n]
+            near = {"x": float(detailed.node_x[idx]), "y": float(detailed.node_y[idx])}
+            target = _detailed_id(detailed, idx)
             layer = place["layer"]
             attrs = _connector(place, near, data.costs, layer)
             key = attrs["id"]
             length = attrs["distance_km"] * 1000.0
             line = [(place["x"], place["y"]), (near["x"], near["y"])]
-            graph.add_edge(n, ids[idx], key=key, length=length, geometry=LineString(line), **attrs)
-            graph.add_edge(ids[idx], n, key=key, length=length, geometry=LineString(line[::-1]), **attrs)
-            overlay += [(n, ids[idx], key), (ids[idx], n, key)]
+            overlay.add_edge(n, target, key=key, length=length, geometry=LineString(line), **attrs)
+            overlay.add_edge(target, n, key=key, length=length, geometry=LineString(line[::-1]), **attrs)
+            edges += [(n, target, key), (target, n, key)]
         for line in report.lines():
             log.info("%s", line)
         if report.unsnapped:
@@ -484,35 +958,55 @@ class OSMNetwork(Network):
                 tolerance_km,
                 ", ".join(f"{s.place}:{s.layer}" for s in report.unsnapped[:3]),
             )
-
+        view.overlay_edges = edges
         return cls(
-            data,
-            graph,
-            opened,
-            detailed=detailed,
-            conflation=report,
-            tolerance_km=tolerance_km,
-            table=(ids, measures, overlay),
+            data, view, opened, detailed=detailed, conflation=report, tolerance_km=tolerance_km, progress=progress
         )
 
     def _rebuild(self, data: GeoData, open_projects: Sequence[str]) -> OSMNetwork:
         """Lay changed geodata (a scenario applied) over the same detailed graph."""
-        return OSMNetwork.from_detailed(data, self.detailed, open_projects, self.tolerance_km)
+        return OSMNetwork.from_detailed(data, self.detailed, open_projects, self.tolerance_km, self._progress)
 
-    def edge_table(self, graph: nx.MultiDiGraph | None = None) -> EdgeTable:
-        """The CSR edge table of the graph (or of a copy with extra nodes, as ``LAT,LON`` routes add)."""
-        if graph is None or graph is self.graph:
+    def edge_table(self, graph: ConflatedGraph | None = None) -> EdgeTable:
+        """The CSR edge table of the graph (or of a copy with extra nodes, as ``LAT,LON`` routes add).
+
+        Raises
+        ------
+        TypeError
+            If ``graph`` is not this network's :attr:`route_graph` or a copy of it.
+
+        """
+        if graph is None or graph is self._view or graph is self._nx:
             return self._table
+        if not isinstance(graph, ConflatedGraph):
+            raise TypeError("edge_table takes the network's route_graph or a copy of it")
         return self._table.extended(graph)
 
     def _find_routes(self, **request: Any) -> Route:
         """Solve a route request on the CSR table (same answers as :func:`corridors.routing.find_routes`)."""
         return find_routes_csr(table=self.edge_table(request["graph"]), **request)
 
+    def _nearest_road_node(self, lat: float, lon: float) -> tuple[str, float]:
+        """The road node nearest to a point, among the detailed and the geodata's ones (ties: detailed first)."""
+        view, base = self._view, self.detailed
+        road = np.flatnonzero(base.node_layer == LAYERS.index("road"))
+        extra = [n for n in view.extra if view.overlay.nodes[n]["layer"] == "road"]
+        if not len(road) and not extra:
+            raise NoRouteError("the network has no road nodes to snap a coordinate to")
+        coords = np.concatenate(
+            (
+                np.column_stack((base.node_y[road], base.node_x[road])),
+                np.array([(view.overlay.nodes[n]["y"], view.overlay.nodes[n]["x"]) for n in extra]).reshape(-1, 2),
+            )
+        )
+        i, straight = nearest_point(lat, lon, coords)
+        return (view.node_id(int(road[i])) if i < len(road) else extra[i - len(road)]), straight
+
     def __repr__(self) -> str:
+        view = self._view
         return (
-            f"<OSMNetwork {len(self.data.places)} places, {self.graph.number_of_nodes()} nodes, "
-            f"{self.graph.number_of_edges()} edges, {len(self.conflation.unsnapped)} unsnapped>"
+            f"<OSMNetwork {len(self.data.places)} places, {view.number_of_nodes()} nodes, "
+            f"{view.number_of_edges()} edges, {len(self.conflation.unsnapped)} unsnapped>"
         )
 
 

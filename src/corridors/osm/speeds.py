@@ -31,7 +31,10 @@ def country_table(costs: CostParams, countries: Sequence[str], *path: str) -> np
 
 def require_params(values: np.ndarray, used: np.ndarray, countries: Sequence[str], what: str) -> None:
     """Raise DataError naming the first used country whose parameter ``what`` is missing (NaN)."""
-    missing = sorted({countries[c] for c in np.unique(used) if not math.isfinite(values[c])})
+    present = (
+        np.flatnonzero(np.bincount(np.asarray(used, dtype=np.int64), minlength=len(countries))) if len(used) else []
+    )
+    missing = sorted({countries[c] for c in present if not math.isfinite(values[c])})
     if missing:
         raise DataError(f"costs.toml: missing parameter {what}.{missing[0]} (needed by the detailed network)")
 
@@ -71,13 +74,49 @@ def edge_speeds_kph(
         If ``costs.toml`` lacks the speed of a country or class in use.
 
     """
+    if layer == "road":
+        classes = sorted({c for c in road_class if c})
+        factor = {c: costs.get("road", "class_speed_factor", c) for c in classes}
+        factors = np.array([factor[c] for c in road_class], dtype=float)
+    else:
+        factors = np.ones(len(country))
+    return speeds_from_factors(layer, factors, country, countries, maxspeed_kph, costs)
+
+
+def class_factors(classes: Sequence[str], costs: CostParams) -> np.ndarray:
+    """Speed factor (``[road.class_speed_factor]``) of each road class."""
+    return np.array([costs.get("road", "class_speed_factor", c) for c in classes], dtype=float)
+
+
+def speeds_from_factors(
+    layer: str,
+    factor: np.ndarray,
+    country: np.ndarray,
+    countries: Sequence[str],
+    maxspeed_kph: np.ndarray,
+    costs: CostParams,
+) -> np.ndarray:
+    """:func:`edge_speeds_kph` with the class factor of each edge given (1 on rail).
+
+    Parameters
+    ----------
+    layer
+        ``road`` or a rail layer.
+    factor
+        Class speed factor per edge (see :func:`class_factors`); ignored for rail.
+    country, countries, maxspeed_kph, costs
+        As for :func:`edge_speeds_kph`.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    """
     country = np.asarray(country, dtype=np.int64)
     if layer == "road":
         table = country_table(costs, countries, "road", "speed_kmh")
         require_params(table, country, countries, "road.speed_kmh")
-        classes = sorted({c for c in road_class if c})
-        factor = {c: costs.get("road", "class_speed_factor", c) for c in classes}
-        speed = table[country] * np.array([factor[c] for c in road_class], dtype=float)
+        speed = table[country] * np.asarray(factor, dtype=float)
     else:
         table = country_table(costs, countries, "rail", "speed_kmh")
         require_params(table, country, countries, "rail.speed_kmh")

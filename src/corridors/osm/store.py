@@ -12,10 +12,12 @@ accepts.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +135,7 @@ class DetailedGraph:
 
     def layers(self) -> list[str]:
         """Layers present."""
-        return [LAYERS[i] for i in np.unique(self.node_layer)]
+        return [LAYERS[i] for i in np.flatnonzero(np.bincount(self.node_layer, minlength=len(LAYERS)))]
 
     @classmethod
     def from_graphs(cls, graphs: Mapping[str, nx.MultiDiGraph], meta: dict[str, Any] | None = None) -> DetailedGraph:
@@ -226,14 +228,77 @@ class DetailedGraph:
                 raise UsageError(
                     f"detailed network '{name}' has format {meta.get('format_version')}, not {FORMAT_VERSION}; build it again"
                 )
-            with np.load(folder / "graph.npz", allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in (*_NODE_ARRAYS, *_EDGE_ARRAYS)}
+            arrays = map_arrays(folder / "graph.npz", (*_NODE_ARRAYS, *_EDGE_ARRAYS))
         except UsageError:
             raise
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise UsageError(f"detailed network '{name}' is damaged ({one_line(exc)}); build it again") from None
         countries, strings = meta.pop("countries"), meta.pop("strings")
         return cls(**arrays, countries=countries, strings=strings, meta=meta)
+
+
+def map_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Arrays of an ``.npz`` file, memory-mapped read-only where stored uncompressed.
+
+    :func:`numpy.savez` stores each array uncompressed in the zip, so each one can be mapped
+    in place: loading costs nothing until an array is read, and only the pages read (all of
+    the edge endpoints, the geometry of a few edges) are ever brought into memory. Compressed
+    members are read whole, as :func:`numpy.load` does.
+
+    Parameters
+    ----------
+    path
+        The ``.npz`` file.
+    names
+        The arrays to return.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+
+    Raises
+    ------
+    KeyError
+        If an array is missing.
+    OSError, ValueError
+        If the file is not a readable ``.npz`` file.
+
+    """
+    out: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        for name in names:
+            info = zf.getinfo(f"{name}.npy")
+            if info.compress_type != zipfile.ZIP_STORED:
+                with zf.open(info) as member:
+                    out[name] = np.lib.format.read_array(member, allow_pickle=False)
+                continue
+            fh.seek(info.header_offset)
+            local = fh.read(30)
+            if len(local) < 30 or local[:4] != b"PK\x03\x04":
+                raise ValueError(f"bad zip member {name}")
+            start = (
+                info.header_offset
+                + 30
+                + int.from_bytes(local[26:28], "little")
+                + int.from_bytes(local[28:30], "little")
+            )
+            fh.seek(start)
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            if dtype.hasobject:
+                raise ValueError(f"array {name} holds objects")
+            count = math.prod(shape)
+            if count == 0:
+                out[name] = np.zeros(shape, dtype=dtype)
+                continue
+            order = "F" if fortran else "C"
+            out[name] = np.memmap(fh, dtype=dtype, mode="r", offset=fh.tell(), shape=shape, order=order).view(
+                np.ndarray
+            )
+    return out
 
 
 def write_atomically(target: Path, write: Any) -> None:

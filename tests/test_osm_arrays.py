@@ -1,0 +1,173 @@
+"""A stored OSM network routes on its arrays; its networkx graph is built only when asked for.
+
+The toy extract and geodata are those of ``test_osm``. ``osm_toy_graph.json`` is the graph the
+loader built before the arrays became the network (every node and edge with its attributes,
+in insertion order, and each node's predecessors): the graph built on demand must equal it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corridors import osm
+from corridors.errors import UsageError
+from corridors.osm.conflate import ConflatedGraph, NearestSearch
+from corridors.osm.countries import unit_vectors
+from corridors.osm.store import map_arrays
+from test_osm import osm_xml
+
+GOLDEN = Path(__file__).with_name("osm_toy_graph.json")
+
+
+@pytest.fixture(scope="module")
+def toy_osm(tmp_path_factory):
+    from conftest import write_toy_geodata
+    from corridors.checks import load_geodata
+
+    root = tmp_path_factory.mktemp("osm_arrays")
+    geodata = load_geodata(write_toy_geodata(root / "geodata"))
+    (root / "toy.osm").write_text(osm_xml(), encoding="utf-8")
+    osm.build_network(root / "toy.osm", "toy", rail=True, geodata=geodata, data_dir=root / "data", progress=False)
+    return geodata, root / "data"
+
+
+def load(toy_osm):
+    geodata, data_dir = toy_osm
+    return osm.load_osm_network("toy", geodata, data_dir)
+
+
+def value(v):
+    if hasattr(v, "coords"):
+        return [[round(x, 9), round(y, 9)] for x, y in v.coords]
+    if isinstance(v, float):
+        return None if math.isnan(v) else round(v, 9)
+    return v
+
+
+def signature(g):
+    return {
+        "graph": {k: g.graph[k] for k in sorted(g.graph)},
+        "nodes": [[n, {k: value(d[k]) for k in sorted(d)}] for n, d in g.nodes(data=True)],
+        "edges": [[u, v, k, {a: value(d[a]) for a in sorted(d)}] for u, v, k, d in g.edges(keys=True, data=True)],
+        "pred": [[n, list(g.pred[n])] for n in g.nodes],
+    }
+
+
+def test_graph_built_on_demand_equals_the_old_loader(toy_osm):
+    net = load(toy_osm)
+    assert not net.graph_built
+    got = json.loads(json.dumps(signature(net.graph), sort_keys=True))
+    want = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert net.graph_built and net.graph is net.graph  # built once, kept
+    for part in ("graph", "nodes", "pred"):
+        assert got[part] == want[part], part
+    assert len(got["edges"]) == len(want["edges"])
+    for a, b in zip(got["edges"], want["edges"], strict=True):
+        assert a == b
+
+
+def test_the_view_answers_as_the_graph(toy_osm):
+    net = load(toy_osm)
+    view = net.route_graph
+    assert isinstance(view, ConflatedGraph)
+    g = net.graph
+    assert view.number_of_nodes() == g.number_of_nodes() and view.number_of_edges() == g.number_of_edges()
+    assert list(view.ids) == list(g.nodes) and all(view.index[n] == i for i, n in enumerate(g.nodes))
+    for n, d in g.nodes(data=True):
+        assert n in view and view.nodes[n] == d
+        assert sorted(view.out_edges(n, keys=True)) == sorted(g.out_edges(n, keys=True))
+        assert sorted(view.in_edges(n, keys=True)) == sorted(g.in_edges(n, keys=True))
+    for u, v, k, d in g.edges(keys=True, data=True):
+        got = view[u][v][k]
+        assert {a: value(x) for a, x in got.items()} == {a: value(x) for a, x in d.items()}
+        assert list(view[u][v]) == list(g[u][v])  # parallel edges in key order
+    assert "node/999:road" not in view and "UZCITY:rail1435" not in view
+    for u, v in (("AFSOUTH:road", "node/1:road"), ("node/1:road", "node/12:road")):
+        assert not view.has_edge(u, v) and not g.has_edge(u, v)
+        with pytest.raises(KeyError):
+            view[u][v]
+    with pytest.raises(ValueError, match="read-only"):
+        view.copy().add_edge("node/1:road", "node/3:road", key="x")
+
+
+ROUTES = [
+    (("Uzcity", "Pkport"), {}),
+    (("Uzcity", "Pkport"), {"objective": "time", "cargo": "perishable", "alternatives": 3}),
+    (("Uzcity", "Afsouth"), {"avoid": ["way/101"]}),
+    (("Uzcity", "Afsouth"), {"via": ["Afpost Two"], "modes": ["road"]}),
+    (("Uzcity", "Afcity"), {"cargo": "bulk", "tonnes": 2000, "modes": ["rail"]}),
+    (("Uzcity", "Pkport"), {"objective": "reliability"}),
+    (("37.95,67.02", "Afcity"), {"modes": ["road"]}),
+    (("Uzcity", "36.70,67.12"), {}),
+]
+
+
+@pytest.mark.parametrize(("ends", "kwargs"), ROUTES)
+def test_routes_never_build_the_graph_and_match_networkx(toy_osm, ends, kwargs):
+    net = load(toy_osm)
+    fast = net.route(*ends, **kwargs)
+    assert not net.graph_built  # the route path read the arrays only
+    slow_net = osm.Network.from_graph(net.data, net.graph, net.open_projects)  # the networkx path
+    slow_net.places = net.places
+    slow = slow_net.route(*ends, **kwargs)
+    assert json.dumps(fast.to_dict()) == json.dumps(slow.to_dict())
+    assert fast.to_geojson() == slow.to_geojson()
+
+
+def test_scenarios_and_listings_never_build_the_graph(toy_osm):
+    from corridors.scenarios import from_flags
+
+    net = load(toy_osm)
+    closed = net.with_scenarios([from_flags(close=["X1"])])
+    assert closed.route("Uzcity", "Afcity", modes=["road"]).crossings == ["X2"]
+    assert net.place_records(country="AF") and "unsnapped" in repr(net)
+    assert not net.graph_built and not closed.graph_built
+    assert closed.graph.number_of_edges() == closed.route_graph.number_of_edges()
+
+
+def test_edge_table_takes_only_the_view(toy_osm):
+    net = load(toy_osm)
+    assert net.edge_table() is net.edge_table(net.route_graph)
+    with pytest.raises(TypeError):
+        net.edge_table(net.graph.copy())
+
+
+def test_nearest_search_is_exact():
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(60, 75, 4000), rng.uniform(30, 45, 4000)
+    lon[:50], lat[:50] = lon[50:100], lat[50:100]  # exact ties: the first point wins
+    points = unit_vectors(lon, lat)
+    labels = np.arange(4000) * 10
+    search = NearestSearch(points, labels)
+    queries = unit_vectors(rng.uniform(50, 85, 300), rng.uniform(20, 55, 300))
+    for q in [*queries, *points[:60]]:
+        chords = np.linalg.norm(points - q, axis=1)
+        label, chord = search.nearest(q)
+        assert chord == chords.min() and label == labels[int(np.argmin(chords))]
+
+
+def test_mapped_arrays_equal_numpy_load(tmp_path):
+    arrays = {"a": np.arange(7, dtype=np.int64), "b": np.array([1.5, math.nan]), "e": np.zeros(0), "m": np.eye(3)}
+    np.savez(tmp_path / "x.npz", **arrays)
+    got = map_arrays(tmp_path / "x.npz", tuple(arrays))
+    for k, v in arrays.items():
+        assert np.array_equal(got[k], v, equal_nan=True) and got[k].dtype == v.dtype
+    np.savez_compressed(tmp_path / "z.npz", **arrays)
+    assert np.array_equal(map_arrays(tmp_path / "z.npz", ("m",))["m"], arrays["m"])
+    with pytest.raises(KeyError):
+        map_arrays(tmp_path / "x.npz", ("nope",))
+
+
+def test_damaged_archive_is_a_usage_error(toy_osm, tmp_path):
+    geodata, _ = toy_osm
+    folder = tmp_path / "networks" / "t"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "meta.json").write_text(json.dumps({"format_version": 1}), encoding="utf-8")
+    (folder / "graph.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(UsageError, match="damaged"):
+        osm.load_osm_network("t", geodata, tmp_path)
