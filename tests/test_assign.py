@@ -82,6 +82,39 @@ def test_wardrop_two_corridors_by_hand(toy):
     assert loads["X2"].wait_h == pytest.approx(14.0, rel=1e-6)
 
 
+def test_free_time_keeps_a_queue_in_the_observed_time_from_counting_twice(toy, tmp_path):
+    """An observed crossing time with a 10 h queue in it, plus ``free_time_h``, gives the hand equilibrium."""
+    import csv
+    import shutil
+
+    d = tmp_path / "geodata"
+    shutil.copytree(toy, d)
+    path = d / "crossings.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    for r in rows:
+        if r["id"] == "X1":
+            assert float(r["road_time_h"]) == 6.0
+            r["road_time_h"] = "16"  # observed: the free 6 h plus a 10 h queue
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    (d / "crossing_capacity.csv").write_text(
+        "crossing,mode,capacity_per_day,opening_hours,free_time_h,source,quality,note\n"
+        "X1,road,100,,6,https://x.org,M,\n",
+        encoding="utf-8",
+    )
+    net = network(d, close=["X1:rail"])
+    assert net.route("Uzcity", "Afcity", avoid=["X2"]).totals["generalized_cost"] == pytest.approx(33.0)
+    flows = [Flow("UZCITY", "AFCITY", "general", (116.0 + 2 / 3) * 20 * 365)]
+    result = assign(net, flows, params=params(cv=math.sqrt(14 / 12), rho0=0.99, hours=24.0))
+    t = corridor_tonnes(result)  # the same split as test_wardrop_two_corridors_by_hand
+    assert t["X1"] == pytest.approx(486_666.6667, rel=1e-6) and t["X2"] == pytest.approx(365_000.0, rel=1e-6)
+    x1 = {c.crossing: c for c in result.crossings}["X1"]
+    assert x1.free_time_h == pytest.approx(6.0)
+    assert x1.wait_h == pytest.approx(14 * (2 / 3) / (1 / 3), rel=1e-6)  # 12 cv^2 rho/(1-rho) at rho = 2/3
+
+
 def many_flows():
     return [
         Flow("UZCITY", "PKPORT", "general", 400_000),

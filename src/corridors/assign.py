@@ -51,6 +51,7 @@ from corridors.queues import (
     DEFAULT_GAP,
     DEFAULT_MAX_ITERATIONS,
     METHODS,
+    Capacity,
     QueueParams,
     load_capacities,
     queue_wait,
@@ -59,6 +60,7 @@ from corridors.queues import (
 from corridors.scenarios import Scenario
 
 if TYPE_CHECKING:
+    from corridors.data import GeoData
     from corridors.network import Network
 
 #: After the first iterations, new paths are searched every this many iterations (and near the target).
@@ -141,6 +143,20 @@ class AssignProblem:
     classes: tuple[ClassProblem, ...]
     flows: tuple[FlowSpec, ...]
     params: AssignParams
+    #: Hours of queue already in a link's time (its time minus its ``free_time_h``; 0 for most).
+    queued_h: np.ndarray | None = None
+
+    def waits(self, vehicles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Queue wait (h) and its derivative of every link, less the queue its time already holds.
+
+        The engine's weights carry each crossing's time of ``crossings.csv``; where that is an
+        observed time with a queue in it (``free_time_h`` of ``crossing_capacity.csv``), the
+        difference is taken off so that free time plus modelled wait is what the flows pay.
+        """
+        wait, dwait = queue_wait(vehicles, self.capacity, self.hours, self.params.queue)
+        if self.queued_h is not None:
+            wait = wait - self.queued_h
+        return wait, dwait
 
 
 def prepare(network: Network, flows: Sequence[Flow], params: AssignParams) -> AssignProblem:
@@ -165,6 +181,7 @@ def prepare(network: Network, flows: Sequence[Flow], params: AssignParams) -> As
     caps = load_capacities(network.data, params.queue)
     capacity = np.array([caps[k].capacity_per_day if k in caps else np.inf for k in links])
     hours = np.array([caps[k].opening_hours if k in caps else params.queue.opening_hours for k in links])
+    queued = np.array([_queued_h(network.data, k, caps.get(k)) for k in links])
     wagon_t = network.data.costs.get("rail", "wagon_payload_t")
     days = params.queue.days_per_year
     classes = []
@@ -188,7 +205,19 @@ def prepare(network: Network, flows: Sequence[Flow], params: AssignParams) -> As
                 )
             nodes.append(tuple(snaps[f.cargo].index[n] for n in ends))
         specs.append(FlowSpec(o, d, f.cargo, cargos.index(f.cargo), f.tonnes_per_year, f.value_usd, nodes[0], nodes[1]))
-    return AssignProblem(tuple(links), capacity, hours, tuple(classes), tuple(specs), params)
+    return AssignProblem(tuple(links), capacity, hours, tuple(classes), tuple(specs), params, queued)
+
+
+def _queued_h(data: GeoData, link: tuple[str, str], cap: Capacity | None) -> float:
+    """Hours of queue in a link's time: its time less the row's ``free_time_h`` (0 without one)."""
+    if cap is None or cap.free_time_h is None:
+        return 0.0
+    return max(0.0, _link_time(data, link) - cap.free_time_h)
+
+
+def _link_time(data: GeoData, link: tuple[str, str]) -> float:
+    c = data.crossings[link[0]]
+    return (c.rail_time_h if link[1] == "rail" else c.road_time_h) or 0.0
 
 
 @dataclass
@@ -309,7 +338,6 @@ def solve(
 
     """
     params = problem.params
-    qp = params.queue
     m = len(problem.links)
     paths = _Paths(of_flow=[[] for _ in problem.flows])
     zero = np.zeros(m)
@@ -336,7 +364,7 @@ def solve(
     gap, it = math.inf, 0
     for it in range(1, params.max_iterations + 1):
         v = f @ arr.vehicles
-        wait, _ = queue_wait(v, problem.capacity, problem.hours, qp)
+        wait, _ = problem.waits(v)
         # new paths: every iteration at first, then every COLUMN_EVERY and whenever near the target
         generate = it <= COLUMN_EVERY or it % COLUMN_EVERY == 0 or gap < 10 * params.gap
         grew = False
@@ -368,7 +396,7 @@ def solve(
         if progress:
             progress(it, gap)
     v = f @ arr.vehicles
-    wait, _ = queue_wait(v, problem.capacity, problem.hours, qp)
+    wait, _ = problem.waits(v)
     cost = arr.fixed + arr.vot * (arr.count @ wait)
     return Solution(paths, f, v, wait, cost, it, float(gap), bool(gap < params.gap), tuple(lost))
 
@@ -424,14 +452,13 @@ def _ue_gap(f: np.ndarray, cost: np.ndarray, arr: _Arrays, n_flows: int) -> floa
 
 def _gp_sweep(problem: AssignProblem, paths: _Paths, arr: _Arrays, f: np.ndarray) -> np.ndarray:
     """One Gauss–Seidel sweep of gradient projection over the flows (loads updated after each)."""
-    qp = problem.params.queue
     f = f.copy()
     v = f @ arr.vehicles
     for members in paths.of_flow:
         if len(members) < 2:
             continue
         idx = np.array(members)
-        wait, dwait = queue_wait(v, problem.capacity, problem.hours, qp)
+        wait, dwait = problem.waits(v)
         cost = arr.fixed[idx] + arr.vot[idx] * (arr.count[idx] @ wait)
         s = int(np.argmin(cost))
         for j, p in enumerate(idx):
@@ -447,7 +474,7 @@ def _gp_sweep(problem: AssignProblem, paths: _Paths, arr: _Arrays, f: np.ndarray
             f[p] -= step
             f[idx[s]] += step
             v = v + step * (arr.vehicles[idx[s]] - arr.vehicles[p])
-            wait, dwait = queue_wait(v, problem.capacity, problem.hours, qp)
+            wait, dwait = problem.waits(v)
             cost = arr.fixed[idx] + arr.vot[idx] * (arr.count[idx] @ wait)
     return f
 
@@ -614,13 +641,14 @@ def summarise(problem: AssignProblem, sol: Solution, network: Network, scenarios
     loads = []
     for i, (cid, mode) in enumerate(problem.links):
         c = data.crossings[cid]
-        free = (c.rail_time_h if mode == "rail" else c.road_time_h) or 0.0
+        queued = 0.0 if problem.queued_h is None else float(problem.queued_h[i])
+        free = _link_time(data, (cid, mode)) - queued
         cap = float(problem.capacity[i])
         loads.append(CrossingLoad(
             crossing=cid, name=c.name, mode=mode, vehicles_per_day=float(sol.vehicles[i]),
             capacity_per_day=cap if math.isfinite(cap) else None,
             utilisation=None if math.isnan(util[i]) else float(util[i]), opening_hours=float(problem.hours[i]),
-            free_time_h=free, wait_h=float(sol.wait_h[i]), tonnes_per_year=float(tonnes[i]),
+            free_time_h=free, wait_h=float(sol.wait_h[i]) + queued, tonnes_per_year=float(tonnes[i]),
             tonnes_to_af=float(to_af[i]), tonnes_from_af=float(tonnes[i] - to_af[i]),
             value_usd=float(value[i]) if has_value else None, value_to_af_usd=float(value_in[i]) if has_value else None,
         ))  # fmt: skip

@@ -26,7 +26,10 @@ for ``rho <= rho0``, continued linearly beyond ``rho0`` with the slope at ``rho0
 
 Capacities and opening hours are in ``geodata/crossing_capacity.csv`` (sourced, or ``EST``
 with their reasoning); a road mode without a row takes ``capacity_trucks_per_day`` of
-``crossings.csv``; a crossing mode with neither is uncongested (free time only).
+``crossings.csv``; a crossing mode with neither is uncongested (free time only). Where the
+time in ``crossings.csv`` is an observed time that already contains a queue (Islam Qala's is
+read from reports of multi-night waits), the row's optional ``free_time_h`` gives the free time
+the queue wait is added to, so that the queue is not counted twice under load.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class Capacity:
     opening_hours: float
     provenance: Provenance
     from_file: str = CAPACITY_FILE
+    free_time_h: float | None = None
 
 
 def load_capacities(data: GeoData, params: QueueParams) -> dict[tuple[str, str], Capacity]:
@@ -169,11 +173,12 @@ def load_capacities(data: GeoData, params: QueueParams) -> dict[tuple[str, str],
             raise DataError(f"{where}: an estimate (quality EST) needs its reasoning in note")
         prov = Provenance(source=row["source"].strip(), quality=quality, note=row["note"].strip())
         hours = params.opening_hours if hours is None else hours
+        free = _number(row.get("free_time_h", ""), where, "free_time_h", 1000.0)
         record = crossing.capacity_trucks_per_day if mode == "road" else None
         if record:
-            out[(cid, mode)] = Capacity(cid, mode, record, hours, crossing.provenance, "crossings.csv")
+            out[(cid, mode)] = Capacity(cid, mode, record, hours, crossing.provenance, "crossings.csv", free)
         else:
-            out[(cid, mode)] = Capacity(cid, mode, cap, hours, prov)
+            out[(cid, mode)] = Capacity(cid, mode, cap, hours, prov, free_time_h=free)
     return out
 
 
