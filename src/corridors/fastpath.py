@@ -16,7 +16,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridors.closures import ClosureModel, group_subsets, least_over_groups
-from corridors.engine import GraphEngine
+from corridors.engine import GraphEngine, PairGroups
 from corridors.restrictions import Restrictions
 
 if TYPE_CHECKING:
@@ -110,16 +110,9 @@ class Snapshot:
         # how much one hour of waiting adds to the objective
         self.wait_weight = {"generalized": self.vot, "time": 1.0}.get(objective, 0.0)
 
-        # parallel edges grouped by (u, v): sorted order, group starts, and the pair of each group
-        order = np.lexsort((self.v, self.u))
-        self._order = order
-        pair = self.u[order] * len(self.nodes) + self.v[order]
-        new = np.ones(len(order), dtype=bool)
-        new[1:] = pair[1:] != pair[:-1]
-        self._starts = np.flatnonzero(new)
-        self._gid = np.cumsum(new) - 1
-        self._gu = self.u[order][self._starts]
-        self._gv = self.v[order][self._starts]
+        # parallel edges grouped by (u, v) in node order, ties in row order: the engine's one collapse
+        self.pairs = PairGroups(self.u, self.v, np.lexsort((self.v, self.u)), len(self.nodes))
+        self._gu, self._gv = self.pairs.u, self.pairs.v
         self._group_of_pair = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(self._gu, self._gv, strict=True))}
 
     def __getstate__(self) -> dict[str, object]:
@@ -159,9 +152,7 @@ class Snapshot:
         return w, waits
 
     def _collapse(self, w: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
-        ws = w[self._order]
-        within = np.lexsort((ws, self._gid))
-        best_rows = self._order[within[self._starts]]
+        best_rows = self.pairs.best_rows(w)
         best_w = w[best_rows]
         ok = np.isfinite(best_w)
         n = len(self.nodes)
