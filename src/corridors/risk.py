@@ -112,7 +112,12 @@ class RiskResult:
     rerouting_generalized_cost: float
     link_use: dict[str, float] = field(default_factory=dict)
     distribution: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    outcomes: dict[bytes, StateOutcome] = field(default_factory=dict, repr=False)
+    tally: Tally | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def outcomes(self) -> dict[bytes, StateOutcome]:
+        """The outcome of every distinct closure state (key: the state's bytes), built when asked."""
+        return {} if self.tally is None else self.tally.outcomes()
 
     @property
     def value_of_flexibility(self) -> float:
@@ -149,33 +154,111 @@ class StateOutcome:
     committed_generalized: float
 
 
+def _row_order(keys: np.ndarray) -> np.ndarray:
+    """Positions of the rows of a uint8 matrix in lexicographic order of their bytes (stable)."""
+    n, width = keys.shape
+    if not width:
+        return np.arange(n)
+    padded = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = keys
+    words = padded.view(">u8")  # big-endian words: their order is the bytes' order
+    return np.lexsort(words.T[::-1])
+
+
+def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort the rows of a uint8 matrix by their bytes; return the order and where each run of equal rows starts."""
+    order = _row_order(keys)
+    if not len(order):
+        return order, np.zeros(0, dtype=np.int64)
+    s = keys[order]
+    new = np.r_[True, (s[1:] != s[:-1]).any(axis=1)] if keys.shape[1] else np.r_[True, np.zeros(len(s) - 1, bool)]
+    return order, np.flatnonzero(new)
+
+
 @dataclass
 class Tally:
-    """Samples counted by closure state (the key is the state's bytes), with each outcome."""
+    """Samples counted by closure state, as arrays: one row per distinct state.
 
-    counts: dict[bytes, int] = field(default_factory=dict)
-    outcomes: dict[bytes, StateOutcome] = field(default_factory=dict)
+    ``keys`` holds the states (uint8 per crossing, as :func:`draw_states`), ``counts`` how
+    often each was drawn, ``route`` the index of its chosen path in ``routes`` (a path shared
+    by many states is stored once), ``flexible`` and ``committed`` the generalized cost of
+    rerouting with waiting allowed and of keeping the baseline route. A few arrays pickle and
+    merge fast (a cluster task returns one), unlike an object per state.
+    """
+
+    keys: np.ndarray
+    counts: np.ndarray
+    route: np.ndarray
+    flexible: np.ndarray
+    committed: np.ndarray
+    routes: list[PathResult | None] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, width: int) -> Tally:
+        """A tally of no samples, for states of ``width`` crossings."""
+        z = np.zeros(0)
+        return cls(np.zeros((0, width), dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), z, z)
 
     @property
     def samples(self) -> int:
         """Number of samples counted."""
-        return sum(self.counts.values())
+        return int(self.counts.sum())
+
+    @classmethod
+    def merge(cls, tallies: Sequence[Tally]) -> Tally:
+        """One tally of all samples: states sorted by their bytes, equal states counted together.
+
+        Paths equal in value are stored once; the outcome of a state is the same in every
+        tally that holds it (a pure function of the state).
+        """
+        tallies = [t for t in tallies if len(t.keys)] or list(tallies[:1])  # (an empty one may have no width)
+        slot: dict[PathResult | None, int] = {}
+        routes: list[PathResult | None] = []
+        remapped = []
+        for t in tallies:
+            local = np.empty(len(t.routes), dtype=np.int64)
+            for i, r in enumerate(t.routes):
+                j = slot.get(r)
+                if j is None:
+                    j = slot[r] = len(routes)
+                    routes.append(r)
+                local[i] = j
+            remapped.append(local[t.route])
+        width = tallies[0].keys.shape[1] if tallies else 0
+        if not tallies:
+            return cls.empty(width)
+        keys = np.concatenate([t.keys for t in tallies])
+        counts = np.concatenate([t.counts for t in tallies])
+        order, starts = _unique_rows(keys)
+        first = order[starts]
+        route = np.concatenate(remapped)[first]
+        used, route = np.unique(route, return_inverse=True)  # keep only paths some state takes
+        return cls(
+            keys=keys[first],
+            counts=np.add.reduceat(counts[order], starts) if len(starts) else counts[:0],
+            route=route.astype(np.int64).reshape(-1),
+            flexible=np.concatenate([t.flexible for t in tallies])[first],
+            committed=np.concatenate([t.committed for t in tallies])[first],
+            routes=[routes[i] for i in used.tolist()],
+        )
 
     def add(self, other: Tally) -> None:
-        """Add another tally's counts (outcomes of the same state are the same)."""
-        counts, outcomes, theirs = self.counts, self.outcomes, other.outcomes
-        if not counts:
-            counts.update(other.counts)
-            outcomes.update(theirs)
-            return
-        get = counts.get
-        for key, n in other.counts.items():
-            old = get(key)
-            if old is None:
-                counts[key] = n
-                outcomes[key] = theirs[key]
-            else:
-                counts[key] = old + n
+        """Add another tally's samples to this one."""
+        self.__dict__.update(Tally.merge([self, other]).__dict__)
+
+    def key_bytes(self) -> list[bytes]:
+        """Each state's bytes (the key of :attr:`RiskResult.outcomes`)."""
+        width = self.keys.shape[1]
+        keys = np.ascontiguousarray(self.keys)
+        return keys.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(keys)
+
+    def outcomes(self) -> dict[bytes, StateOutcome]:
+        """The outcome of each state, by its bytes."""
+        return {
+            k: StateOutcome(self.routes[r], f, c)
+            for k, r, f, c in zip(self.key_bytes(), self.route.tolist(), self.flexible.tolist(),
+                                  self.committed.tolist(), strict=True)
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -183,14 +266,15 @@ class RiskProblem:
     """Everything a chunk needs: the snapshot, the endpoints, the baseline and the rules.
 
     ``cache`` keeps the outcome of every state solved in this process (a worker keeps its own),
-    so a state that recurs in many chunks is solved once per process.
+    so a state that recurs in many chunks is solved once per process: its path, flexible and
+    committed generalized cost.
     """
 
     snapshot: Snapshot
     ends: Endpoints
     base: PathResult
     wait: bool
-    cache: dict[bytes, StateOutcome] = field(default_factory=dict, compare=False, repr=False)
+    cache: dict[bytes, tuple[PathResult | None, float, float]] = field(default_factory=dict, compare=False, repr=False)
     overlay: Overlay | None = field(default=None, compare=False, repr=False)
 
 
@@ -229,24 +313,57 @@ def outcome(problem: RiskProblem, state: np.ndarray) -> StateOutcome:
 
 def outcomes(problem: RiskProblem, states: np.ndarray) -> list[StateOutcome]:
     """Solve a batch of closure states (on the overlay when there is one)."""
+    routes, which, flexible, committed = solve_states(problem, states)
+    return [
+        StateOutcome(route=routes[r], flexible_generalized=f, committed_generalized=c)
+        for r, f, c in zip(which.tolist(), flexible.tolist(), committed.tolist(), strict=True)
+    ]
+
+
+def _indexed(results: list[PathResult | None]) -> tuple[list[PathResult | None], np.ndarray]:
+    """Distinct paths (by identity) and the index of each result's."""
+    slot: dict[int, int] = {}
+    routes: list[PathResult | None] = []
+    which = np.empty(len(results), dtype=np.int64)
+    for i, r in enumerate(results):
+        j = slot.get(id(r))
+        if j is None:
+            j = slot[id(r)] = len(routes)
+            routes.append(r)
+        which[i] = j
+    return routes, which
+
+
+def solve_states(
+    problem: RiskProblem, states: np.ndarray
+) -> tuple[list[PathResult | None], np.ndarray, np.ndarray, np.ndarray]:
+    """Solve a batch of closure states, as arrays.
+
+    Returns
+    -------
+    tuple
+        The distinct chosen paths, the index of each state's path among them, and per state
+        the generalized cost of rerouting with waiting allowed (nan without a route) and of
+        keeping the baseline route (waiting at its closed crossings).
+
+    """
     snap, ends, base = problem.snapshot, problem.ends, problem.base
     if problem.overlay is not None:
-        chosen = problem.overlay.solve(states, problem.wait)
-        flexible = chosen if problem.wait else problem.overlay.solve(states, True)
+        routes, which = problem.overlay.solve_indexed(states, problem.wait)
+        f_routes, f_which = (routes, which) if problem.wait else problem.overlay.solve_indexed(states, True)
     else:
-        chosen = [solve_state(snap, ends, s, problem.wait) for s in states]
-        flexible = chosen if problem.wait else [solve_state(snap, ends, s, True) for s in states]
+        routes, which = _indexed([solve_state(snap, ends, s, problem.wait) for s in states])
+        f_routes, f_which = (
+            (routes, which) if problem.wait else _indexed([solve_state(snap, ends, s, True) for s in states])
+        )
+    flexible = np.array([r.generalized if r is not None else np.nan for r in f_routes], dtype=float)[f_which]
     base_idx = [snap.crossing_ids.index(c) for c in sorted(set(base.crossings))]
     hours = snap.closures.wait_hours(states)
     extra = np.zeros(len(states))
     for c in base_idx:  # added one crossing at a time, in this order (as a sum per state would)
         extra = extra + np.where(states[:, c] > 0, hours[:, c], 0.0)
-    committed = (base.generalized + snap.vot * extra).tolist()
-    return [
-        StateOutcome(route=route, flexible_generalized=flex.generalized if flex else float("nan"),
-                     committed_generalized=cost)
-        for route, flex, cost in zip(chosen, flexible, committed, strict=True)
-    ]  # fmt: skip
+    committed = base.generalized + snap.vot * extra
+    return routes, which, flexible, committed
 
 
 def chunk_streams(seed: int, samples: int) -> list[tuple[int, np.random.SeedSequence]]:
@@ -266,32 +383,42 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
     A pure function of its arguments: the same chunk gives the same tally wherever it runs.
     """
     states = np.ascontiguousarray(chunk_states(problem, size, stream))
+    order, starts = _unique_rows(states)
+    keys = states[order[starts]]
+    counts = np.diff(np.r_[starts, len(order)]).astype(np.int64)
     width = states.shape[1]
-    # one opaque key per sample: its row's bytes (void items convert to bytes of the full width)
-    rows = states.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(states)
-    counts = Counter(rows)
+    names = keys.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(keys)
     cache = problem.cache
-    keys = list(counts)  # first-seen order (a summary sorts the keys)
-    missing = [k for k in keys if k not in cache]
-    solved: dict[bytes, StateOutcome] = {}
+    missing = [i for i, k in enumerate(names) if k not in cache]
+    route = np.empty(len(keys), dtype=np.int64)
+    flexible = np.empty(len(keys))
+    committed = np.empty(len(keys))
+    routes: list[PathResult | None] = []
     if missing:
-        todo = np.frombuffer(b"".join(missing), dtype=states.dtype).reshape(len(missing), width)
-        solved = dict(zip(missing, outcomes(problem, todo), strict=True))
-        room = MAX_CACHED_STATES - len(cache)
-        for k in missing[: max(room, 0)]:
-            cache[k] = solved[k]
-    tally = Tally()
-    tally.counts = {k: counts[k] for k in keys}
-    tally.outcomes = {k: solved[k] if k in solved else cache[k] for k in keys}
-    return tally
+        routes, which, flex, comm = solve_states(problem, keys[missing])
+        route[missing], flexible[missing], committed[missing] = which, flex, comm
+        room = max(MAX_CACHED_STATES - len(cache), 0)
+        for i, r, f, c in zip(missing[:room], which[:room].tolist(), flex[:room].tolist(), comm[:room].tolist(),
+                              strict=False):  # fmt: skip
+            cache[names[i]] = (routes[r], f, c)
+    if len(missing) < len(keys):
+        slot = {id(r): j for j, r in enumerate(routes)}
+        solved = set(missing)
+        for i, k in enumerate(names):
+            if i in solved:
+                continue
+            r, flexible[i], committed[i] = cache[k]
+            j = slot.get(id(r))
+            if j is None:
+                j = slot[id(r)] = len(routes)
+                routes.append(r)
+            route[i] = j
+    return Tally(keys, counts, route, flexible, committed, routes)
 
 
 def run_chunks(problem: RiskProblem, chunks: Sequence[tuple[int, np.random.SeedSequence]]) -> Tally:
-    """Run several chunks and add up their tallies (one task on a cluster)."""
-    total = Tally()
-    for size, stream in chunks:
-        total.add(run_chunk(problem, size, stream))
-    return total
+    """Run several chunks and merge their tallies (one task on a cluster)."""
+    return Tally.merge([run_chunk(problem, size, stream) for size, stream in chunks])
 
 
 def simulate(
@@ -365,10 +492,7 @@ def simulate(
             done += size
             if progress:
                 progress(done)
-    total = Tally()
-    for t in tallies:
-        total.add(t)
-    return summarize(problem, total, seed=seed, tonnes=tonnes)
+    return summarize(problem, Tally.merge(tallies), seed=seed, tonnes=tonnes)
 
 
 def _weighted_stats(values: np.ndarray, counts: np.ndarray) -> dict[str, float]:
@@ -386,32 +510,22 @@ def _weighted_stats(values: np.ndarray, counts: np.ndarray) -> dict[str, float]:
 
 
 def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -> RiskResult:
-    """Summarise counted samples.
+    """Summarise counted samples (a tally from :meth:`Tally.merge`).
 
-    States are taken in a fixed order (sorted bytes), so the numbers never depend on how the
-    samples were split into chunks or spread over workers.
+    States are taken in a fixed order (sorted bytes, as :meth:`Tally.merge` leaves them), so
+    the numbers never depend on how the samples were split into chunks or spread over workers.
     """
     snap, ends, base = problem.snapshot, problem.ends, problem.base
-    keys = sorted(tally.counts)
-    counts = np.array([tally.counts[k] for k in keys], dtype=np.int64)
-    outs = [tally.outcomes[k] for k in keys]
+    counts = tally.counts
     n = int(counts.sum())
-    # many states share one route (the same object): measure each distinct route once
-    slot: dict[int, int] = {}
-    routes: list[PathResult | None] = []
-    which = np.empty(len(outs), dtype=np.int64)
-    for i, o in enumerate(outs):
-        j = slot.get(id(o.route))
-        if j is None:
-            j = slot[id(o.route)] = len(routes)
-            routes.append(o.route)
-        which[i] = j
+    # many states share one route: measure each distinct route once
+    routes, which = tally.routes, tally.route
     has = np.array([r is not None for r in routes], dtype=bool)[which]
     cost = np.array([r.cost_per_t * tonnes if r else np.nan for r in routes])[which]
     time = np.array([r.time_h if r else np.nan for r in routes])[which]
     gen = np.array([r.generalized if r else np.nan for r in routes])[which]
-    flex = np.array([o.flexible_generalized for o in outs])
-    committed = np.array([o.committed_generalized for o in outs])
+    flex = tally.flexible
+    committed = tally.committed
     per_route = np.zeros(len(routes), dtype=np.int64)
     np.add.at(per_route, which, counts)
     crossing_use: Counter[str] = Counter()
@@ -434,7 +548,7 @@ def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -
         samples=n,
         seed=seed,
         wait=problem.wait,
-        distinct_states=len(keys),
+        distinct_states=len(tally.keys),
         p_no_route=float(counts[~has].sum() / n),
         cost_usd=_weighted_stats(cost[has], counts[has]),
         time_h=_weighted_stats(time[has], counts[has]),
@@ -452,5 +566,5 @@ def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -
         committed_generalized_cost=float(np.dot(committed, counts) / n),
         rerouting_generalized_cost=float(np.dot(flex[ok], counts[ok]) / counts[ok].sum()) if ok.any() else float("nan"),
         distribution={"generalized_cost": gen[has], "cost_usd": cost[has], "time_h": time[has], "count": counts[has]},
-        outcomes={k: o for k, o in zip(keys, outs, strict=True)},
+        tally=tally,
     )
