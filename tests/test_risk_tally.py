@@ -79,3 +79,24 @@ def test_simulate_result_does_not_depend_on_the_chunk_grouping(shipped_net):
     b = risk.summarize(problem, grouped, seed=9, tonnes=1.0)
     assert a.to_dict() == b.to_dict()
     assert a.outcomes == b.outcomes
+
+
+@pytest.mark.parametrize("width", [0, 1, 5, 31, 32, 33, 38, 63, 64, 65, 90])
+def test_packed_keys_sort_and_merge_as_the_states_bytes(width):
+    rng = np.random.default_rng(width)
+    states = rng.integers(0, 4, (3000, width), dtype=np.uint8)
+    states[1000:1400] = states[:400]  # repeats, within and across tallies
+    words = risk.pack_states(states)
+    np.testing.assert_array_equal(risk.unpack_states(words, width), states)
+    flex = rng.random(len(states))
+    parts = []
+    for lo, hi in ((0, 1200), (1200, 3000)):
+        part = risk.Tally(words[lo:hi], width, np.ones(hi - lo, dtype=np.int64), np.zeros(hi - lo, dtype=np.int64),
+                          flex[lo:hi], flex[lo:hi], [None])  # fmt: skip
+        parts.append(risk.Tally.merge([part]))  # each sorted, as a task returns it
+    merged = risk.Tally.merge(parts)
+    expected = Counter(bytes(row) for row in states)
+    assert merged.key_bytes() == sorted(expected)
+    assert merged.counts.tolist() == [expected[k] for k in sorted(expected)]
+    with pytest.raises(ValueError, match="0 to 3"):
+        risk.pack_states(np.full((1, max(width, 1)), 4, dtype=np.uint8))

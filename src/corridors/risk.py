@@ -154,24 +154,73 @@ class StateOutcome:
     committed_generalized: float
 
 
-def _row_order(keys: np.ndarray) -> np.ndarray:
-    """Positions of the rows of a uint8 matrix in lexicographic order of their bytes (stable)."""
-    n, width = keys.shape
-    if not width:
-        return np.arange(n)
-    padded = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
-    padded[:, :width] = keys
-    words = padded.view(">u8")  # big-endian words: their order is the bytes' order
-    return np.lexsort(words.T[::-1])
+#: Crossings per packed key word (2 bits each: a state value is 0 to 3).
+_PER_WORD = 32
 
 
-def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sort the rows of a uint8 matrix by their bytes; return the order and where each run of equal rows starts."""
-    order = _row_order(keys)
-    if not len(order):
-        return order, np.zeros(0, dtype=np.int64)
-    s = keys[order]
-    new = np.r_[True, (s[1:] != s[:-1]).any(axis=1)] if keys.shape[1] else np.r_[True, np.zeros(len(s) - 1, bool)]
+def pack_states(states: np.ndarray) -> np.ndarray:
+    """Pack closure states (uint8 0-3 per crossing) into uint64 words, 2 bits per crossing.
+
+    The first crossing takes the top bits of the first word, so the words compare in the
+    order of the states' bytes.
+
+    Raises
+    ------
+    ValueError
+        If a value does not fit in 2 bits.
+
+    """
+    n, width = states.shape
+    if width and int(states.max(initial=0)) > 3:
+        raise ValueError("closure states hold 0 to 3 per crossing")
+    words = -(-width // _PER_WORD)
+    padded = np.zeros((n, words * _PER_WORD), dtype=np.uint64)
+    padded[:, :width] = states
+    shifts = np.arange(62, -1, -2, dtype=np.uint64)
+    return np.bitwise_or.reduce(padded.reshape(n, words, _PER_WORD) << shifts, axis=2)
+
+
+def unpack_states(words: np.ndarray, width: int) -> np.ndarray:
+    """The closure states of :func:`pack_states` back as uint8 per crossing."""
+    n = len(words)
+    shifts = np.arange(62, -1, -2, dtype=np.uint64)
+    bits = (words[:, :, None] >> shifts) & np.uint64(3)
+    return bits.reshape(n, -1)[:, :width].astype(np.uint8)
+
+
+def _sort_key(words: np.ndarray, width: int) -> np.ndarray | None:
+    """One uint64 per row ordered as the rows' words, or None when the rows need a lexsort.
+
+    Up to 32 crossings it is the word itself; up to 64, the dense rank of the first word
+    shifted over the bits the second one uses. Rows already sorted stay sorted, so sorting
+    a concatenation of sorted tallies merges runs.
+    """
+    if words.shape[1] <= 1:
+        return words[:, 0] if words.shape[1] else np.zeros(len(words), dtype=np.uint64)
+    if words.shape[1] > 2:
+        return None
+    lo_bits = 2 * (width - _PER_WORD)
+    hi = words[:, 0]
+    order = np.argsort(hi, kind="stable")
+    sorted_hi = hi[order]
+    rank = np.empty(len(hi), dtype=np.uint64)
+    rank[order] = np.cumsum(np.r_[False, sorted_hi[1:] != sorted_hi[:-1]], dtype=np.uint64)
+    if len(hi) >= 1 << (64 - lo_bits):
+        return None
+    return (rank << np.uint64(lo_bits)) | (words[:, 1] >> np.uint64(64 - lo_bits))
+
+
+def _unique_rows(words: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Order of the rows by their states' bytes (stable), and where each run of equal rows starts."""
+    key = _sort_key(words, width)
+    if key is None:
+        order = np.lexsort(words.T[::-1])
+        s = words[order]
+        new = np.r_[True, (s[1:] != s[:-1]).any(axis=1)] if len(s) else np.zeros(0, dtype=bool)
+    else:
+        order = np.argsort(key, kind="stable")
+        s = key[order]
+        new = np.r_[True, s[1:] != s[:-1]] if len(s) else np.zeros(0, dtype=bool)
     return order, np.flatnonzero(new)
 
 
@@ -179,14 +228,15 @@ def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class Tally:
     """Samples counted by closure state, as arrays: one row per distinct state.
 
-    ``keys`` holds the states (uint8 per crossing, as :func:`draw_states`), ``counts`` how
-    often each was drawn, ``route`` the index of its chosen path in ``routes`` (a path shared
-    by many states is stored once), ``flexible`` and ``committed`` the generalized cost of
-    rerouting with waiting allowed and of keeping the baseline route. A few arrays pickle and
-    merge fast (a cluster task returns one), unlike an object per state.
+    ``words`` holds the states packed (:func:`pack_states`; ``width`` crossings), ``counts``
+    how often each was drawn, ``route`` the index of its chosen path in ``routes`` (a path
+    shared by many states is stored once), ``flexible`` and ``committed`` the generalized
+    cost of rerouting with waiting allowed and of keeping the baseline route. A few arrays
+    pickle and merge fast (a cluster task returns one), unlike an object per state.
     """
 
-    keys: np.ndarray
+    words: np.ndarray
+    width: int
     counts: np.ndarray
     route: np.ndarray
     flexible: np.ndarray
@@ -196,13 +246,18 @@ class Tally:
     @classmethod
     def empty(cls, width: int) -> Tally:
         """A tally of no samples, for states of ``width`` crossings."""
-        z = np.zeros(0)
-        return cls(np.zeros((0, width), dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), z, z)
+        z, i = np.zeros(0), np.zeros(0, dtype=np.int64)
+        return cls(np.zeros((0, -(-width // _PER_WORD)), dtype=np.uint64), width, i, i, z, z)
 
     @property
     def samples(self) -> int:
         """Number of samples counted."""
         return int(self.counts.sum())
+
+    @property
+    def keys(self) -> np.ndarray:
+        """The states, uint8 per crossing."""
+        return unpack_states(self.words, self.width)
 
     @classmethod
     def merge(cls, tallies: Sequence[Tally]) -> Tally:
@@ -211,7 +266,9 @@ class Tally:
         Paths equal in value are stored once; the outcome of a state is the same in every
         tally that holds it (a pure function of the state).
         """
-        tallies = [t for t in tallies if len(t.keys)] or list(tallies[:1])  # (an empty one may have no width)
+        tallies = [t for t in tallies if len(t.counts)] or list(tallies[:1])
+        if not tallies:
+            return cls.empty(0)
         slot: dict[PathResult | None, int] = {}
         routes: list[PathResult | None] = []
         remapped = []
@@ -224,17 +281,15 @@ class Tally:
                     routes.append(r)
                 local[i] = j
             remapped.append(local[t.route])
-        width = tallies[0].keys.shape[1] if tallies else 0
-        if not tallies:
-            return cls.empty(width)
-        keys = np.concatenate([t.keys for t in tallies])
+        width = tallies[0].width
+        words = np.concatenate([t.words for t in tallies])
         counts = np.concatenate([t.counts for t in tallies])
-        order, starts = _unique_rows(keys)
+        order, starts = _unique_rows(words, width)
         first = order[starts]
-        route = np.concatenate(remapped)[first]
-        used, route = np.unique(route, return_inverse=True)  # keep only paths some state takes
+        used, route = np.unique(np.concatenate(remapped)[first], return_inverse=True)  # paths some state takes
         return cls(
-            keys=keys[first],
+            words=words[first],
+            width=width,
             counts=np.add.reduceat(counts[order], starts) if len(starts) else counts[:0],
             route=route.astype(np.int64).reshape(-1),
             flexible=np.concatenate([t.flexible for t in tallies])[first],
@@ -248,8 +303,8 @@ class Tally:
 
     def key_bytes(self) -> list[bytes]:
         """Each state's bytes (the key of :attr:`RiskResult.outcomes`)."""
-        width = self.keys.shape[1]
         keys = np.ascontiguousarray(self.keys)
+        width = self.width
         return keys.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(keys)
 
     def outcomes(self) -> dict[bytes, StateOutcome]:
@@ -383,10 +438,12 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
     A pure function of its arguments: the same chunk gives the same tally wherever it runs.
     """
     states = np.ascontiguousarray(chunk_states(problem, size, stream))
-    order, starts = _unique_rows(states)
-    keys = states[order[starts]]
-    counts = np.diff(np.r_[starts, len(order)]).astype(np.int64)
     width = states.shape[1]
+    packed = pack_states(states)
+    order, starts = _unique_rows(packed, width)
+    keys = states[order[starts]]
+    words = packed[order[starts]]
+    counts = np.diff(np.r_[starts, len(order)]).astype(np.int64)
     names = keys.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(keys)
     cache = problem.cache
     missing = [i for i, k in enumerate(names) if k not in cache]
@@ -413,7 +470,7 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
                 j = slot[id(r)] = len(routes)
                 routes.append(r)
             route[i] = j
-    return Tally(keys, counts, route, flexible, committed, routes)
+    return Tally(words, width, counts, route, flexible, committed, routes)
 
 
 def run_chunks(problem: RiskProblem, chunks: Sequence[tuple[int, np.random.SeedSequence]]) -> Tally:
@@ -495,13 +552,22 @@ def simulate(
     return summarize(problem, Tally.merge(tallies), seed=seed, tonnes=tonnes)
 
 
-def _weighted_stats(values: np.ndarray, counts: np.ndarray) -> dict[str, float]:
-    """Mean and inverted-CDF percentiles of values repeated ``counts`` times."""
+def _weighted_stats(
+    values: np.ndarray, counts: np.ndarray, distinct: np.ndarray | None = None, weights: np.ndarray | None = None
+) -> dict[str, float]:
+    """Mean and inverted-CDF percentiles of values repeated ``counts`` times.
+
+    With ``distinct`` (the values the states take, e.g. one per route) and ``weights`` (how
+    many samples take each), the percentiles come from those few values; the answer is the
+    same, since a percentile only depends on how many samples lie at or below each value.
+    """
     n = counts.sum()
     if n == 0:
         return {"mean": float("nan"), "p50": float("nan"), "p90": float("nan"), "p95": float("nan")}
-    order = np.argsort(values, kind="stable")
-    v, c = values[order], counts[order]
+    if distinct is None or weights is None:
+        distinct, weights = values, counts
+    order = np.argsort(distinct, kind="stable")
+    v, c = distinct[order], weights[order]
     cum = np.cumsum(c)
     out = {"mean": float(np.dot(values, counts) / n)}
     for q, key in ((0.5, "p50"), (0.9, "p90"), (0.95, "p95")):
@@ -520,10 +586,11 @@ def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -
     n = int(counts.sum())
     # many states share one route: measure each distinct route once
     routes, which = tally.routes, tally.route
-    has = np.array([r is not None for r in routes], dtype=bool)[which]
-    cost = np.array([r.cost_per_t * tonnes if r else np.nan for r in routes])[which]
-    time = np.array([r.time_h if r else np.nan for r in routes])[which]
-    gen = np.array([r.generalized if r else np.nan for r in routes])[which]
+    r_has = np.array([r is not None for r in routes], dtype=bool)
+    r_cost = np.array([r.cost_per_t * tonnes if r else np.nan for r in routes])
+    r_time = np.array([r.time_h if r else np.nan for r in routes])
+    r_gen = np.array([r.generalized if r else np.nan for r in routes])
+    has, cost, time, gen = r_has[which], r_cost[which], r_time[which], r_gen[which]
     flex = tally.flexible
     committed = tally.committed
     per_route = np.zeros(len(routes), dtype=np.int64)
@@ -548,11 +615,11 @@ def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -
         samples=n,
         seed=seed,
         wait=problem.wait,
-        distinct_states=len(tally.keys),
+        distinct_states=len(tally.counts),
         p_no_route=float(counts[~has].sum() / n),
-        cost_usd=_weighted_stats(cost[has], counts[has]),
-        time_h=_weighted_stats(time[has], counts[has]),
-        generalized_cost=_weighted_stats(gen[has], counts[has]),
+        cost_usd=_weighted_stats(cost[has], counts[has], r_cost[r_has], per_route[r_has]),
+        time_h=_weighted_stats(time[has], counts[has], r_time[r_has], per_route[r_has]),
+        generalized_cost=_weighted_stats(gen[has], counts[has], r_gen[r_has], per_route[r_has]),
         crossing_use={c: v / n for c, v in sorted(crossing_use.items(), key=lambda kv: (-kv[1], kv[0]))},
         corridor_use={c: v / n for c, v in sorted(corridor_use.items(), key=lambda kv: (-kv[1], kv[0]))},
         baseline={
