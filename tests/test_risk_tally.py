@@ -100,3 +100,14 @@ def test_packed_keys_sort_and_merge_as_the_states_bytes(width):
     assert merged.counts.tolist() == [expected[k] for k in sorted(expected)]
     with pytest.raises(ValueError, match="0 to 3"):
         risk.pack_states(np.full((1, max(width, 1)), 4, dtype=np.uint8))
+
+
+@pytest.mark.parametrize("cap", [0, 50, 10**9])
+def test_the_state_cache_and_its_cut_off_change_nothing(shipped_net, monkeypatch, cap):
+    values = {f"crossing.{c}.closure_prob": 0.5 for c in shipped_net.data.crossings}
+    net = shipped_net.with_scenarios([Scenario("every", set_values=values)])
+    reference = risk.simulate(net, "Termez", "Karachi", samples=25_000, seed=3)
+    monkeypatch.setattr(risk, "MAX_CACHED_STATES", cap)  # full at once (lookups stop), small, never full
+    got = risk.simulate(net, "Termez", "Karachi", samples=25_000, seed=3)
+    assert got.to_dict() == reference.to_dict()
+    assert got.outcomes == reference.outcomes

@@ -166,8 +166,12 @@ class Overlay:
         routes, which = self.solve_indexed(states, wait)
         return [routes[i] for i in which.tolist()]
 
-    def solve_indexed(self, states: np.ndarray, wait: bool) -> tuple[list[PathResult | None], np.ndarray]:
+    def solve_indexed(
+        self, states: np.ndarray, wait: bool, hours: np.ndarray | None = None
+    ) -> tuple[list[PathResult | None], np.ndarray]:
         """Best path of every state in a batch: the distinct paths, and the index of each state's.
+
+        ``hours`` may pass the states' ``closures.wait_hours`` when the caller has them.
 
         A best-first tree over sets of closed uncertain edges, walked with the states. A node
         ``B`` (edges closed, with their waiting hours) has a least path ``P_B`` under the weights
@@ -194,7 +198,8 @@ class Overlay:
         out = np.empty(n, dtype=np.int64)
         closed = states[:, self.row_crossing] > 0
         if wait:
-            hours = np.where(closed, self.snap.closures.wait_hours(states)[:, self.row_crossing], 0.0)
+            all_hours = self.snap.closures.wait_hours(states) if hours is None else hours
+            hours = np.where(closed, all_hours[:, self.row_crossing], 0.0)
         else:
             hours = np.zeros(closed.shape)
         idx = np.arange(n)  # states still walking the tree

@@ -330,6 +330,8 @@ class RiskProblem:
     base: PathResult
     wait: bool
     cache: dict[bytes, tuple[PathResult | None, float, float]] = field(default_factory=dict, compare=False, repr=False)
+    #: Lookups and hits of ``cache`` in this process.
+    cache_stats: list[int] = field(default_factory=lambda: [0, 0], compare=False, repr=False)
     overlay: Overlay | None = field(default=None, compare=False, repr=False)
 
 
@@ -403,9 +405,10 @@ def solve_states(
 
     """
     snap, ends, base = problem.snapshot, problem.ends, problem.base
+    hours = snap.closures.wait_hours(states)
     if problem.overlay is not None:
-        routes, which = problem.overlay.solve_indexed(states, problem.wait)
-        f_routes, f_which = (routes, which) if problem.wait else problem.overlay.solve_indexed(states, True)
+        routes, which = problem.overlay.solve_indexed(states, problem.wait, hours)
+        f_routes, f_which = (routes, which) if problem.wait else problem.overlay.solve_indexed(states, True, hours)
     else:
         routes, which = _indexed([solve_state(snap, ends, s, problem.wait) for s in states])
         f_routes, f_which = (
@@ -413,7 +416,6 @@ def solve_states(
         )
     flexible = np.array([r.generalized if r is not None else np.nan for r in f_routes], dtype=float)[f_which]
     base_idx = [snap.crossing_ids.index(c) for c in sorted(set(base.crossings))]
-    hours = snap.closures.wait_hours(states)
     extra = np.zeros(len(states))
     for c in base_idx:  # added one crossing at a time, in this order (as a sum per state would)
         extra = extra + np.where(states[:, c] > 0, hours[:, c], 0.0)
@@ -444,17 +446,25 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
     keys = states[order[starts]]
     words = packed[order[starts]]
     counts = np.diff(np.r_[starts, len(order)]).astype(np.int64)
-    names = keys.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(keys)
-    cache = problem.cache
-    missing = [i for i, k in enumerate(names) if k not in cache]
+    cache, stats = problem.cache, problem.cache_stats
+    # states that rarely recur are not worth a lookup each: stop once the cache is full and
+    # fewer than 1 in 100 lookups hit (the answer is the same either way)
+    use_cache = not (len(cache) >= MAX_CACHED_STATES and stats[1] * 100 < stats[0])
+    names: list[bytes] = []
+    if use_cache:
+        names = keys.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(keys)
+    missing = [i for i, k in enumerate(names) if k not in cache] if use_cache else list(range(len(keys)))
+    if use_cache:
+        stats[0] += len(keys)
+        stats[1] += len(keys) - len(missing)
     route = np.empty(len(keys), dtype=np.int64)
     flexible = np.empty(len(keys))
     committed = np.empty(len(keys))
     routes: list[PathResult | None] = []
     if missing:
-        routes, which, flex, comm = solve_states(problem, keys[missing])
+        routes, which, flex, comm = solve_states(problem, keys if len(missing) == len(keys) else keys[missing])
         route[missing], flexible[missing], committed[missing] = which, flex, comm
-        room = max(MAX_CACHED_STATES - len(cache), 0)
+        room = max(MAX_CACHED_STATES - len(cache), 0) if use_cache else 0
         for i, r, f, c in zip(missing[:room], which[:room].tolist(), flex[:room].tolist(), comm[:room].tolist(),
                               strict=False):  # fmt: skip
             cache[names[i]] = (routes[r], f, c)
@@ -593,8 +603,7 @@ def summarize(problem: RiskProblem, tally: Tally, *, seed: int, tonnes: float) -
     has, cost, time, gen = r_has[which], r_cost[which], r_time[which], r_gen[which]
     flex = tally.flexible
     committed = tally.committed
-    per_route = np.zeros(len(routes), dtype=np.int64)
-    np.add.at(per_route, which, counts)
+    per_route = np.bincount(which, weights=counts, minlength=len(routes)).astype(np.int64)  # exact below 2**53
     crossing_use: Counter[str] = Counter()
     corridor_use: Counter[str] = Counter()
     link_use: Counter[str] = Counter()
