@@ -447,9 +447,11 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
     words = packed[order[starts]]
     counts = np.diff(np.r_[starts, len(order)]).astype(np.int64)
     cache, stats = problem.cache, problem.cache_stats
-    # states that rarely recur are not worth a lookup each: stop once the cache is full and
-    # fewer than 1 in 100 lookups hit (the answer is the same either way)
-    use_cache = not (len(cache) >= MAX_CACHED_STATES and stats[1] * 100 < stats[0])
+    # states that rarely recur are not worth a lookup (or a place) each: stop once the cache
+    # is full, or has been asked about 5 chunks of states, and fewer than 1 in 100 lookups hit
+    # (the answer is the same either way)
+    asked_enough = len(cache) >= MAX_CACHED_STATES or stats[0] >= 5 * CHUNK
+    use_cache = not (asked_enough and stats[1] * 100 < stats[0])
     names: list[bytes] = []
     if use_cache:
         names = keys.view(np.dtype((np.void, width))).ravel().tolist() if width else [b""] * len(keys)
