@@ -10,12 +10,14 @@ workers (with the shipped probabilities most samples hit a few cached states).
 ``--no-wait`` solves each state twice (the detour, and with waiting allowed for the value of
 flexibility). The workload of more than 30 s in-process::
 
-    python benchmarks/dask_scale.py --every-crossing 0.5 --no-wait --samples 3000000 --rounds 3
+    python benchmarks/dask_scale.py --every-crossing 0.5 --no-wait --samples 4000000 --rounds 3
 
 On a 2-core machine expect at most about 2x. The run also times a pure-Python loop on one and
 on two processes at once: how much two processes get done together on this machine right
 now (near 2.0 when the cores are free; other jobs on the machine lower it). The last line
-reads ``speedup counting the cluster start: N.NNx``.
+reads ``speedup counting the cluster start: N.NNx``. ``--emulate`` instead runs each worker's
+share one after another in this process (see :func:`emulate`): how the work splits, when the
+machine is too busy for the cluster run to show it.
 """
 
 from __future__ import annotations
@@ -62,6 +64,49 @@ def same(a: risk.RiskResult, b: risk.RiskResult) -> bool:
     return arrays and dists and ta.routes == tb.routes
 
 
+def emulate(net: object, args: argparse.Namespace, wait: bool) -> None:
+    """What the cluster run would take with a free core per worker, measured one share at a time.
+
+    The chunks are cut into tasks as on a cluster of ``--workers`` single-threaded workers and
+    dealt round-robin; each worker's share runs here on a fresh unpickled copy of the problem
+    (as scattered: no warm caches), one share after another. The estimate adds the slowest
+    share, the final merge and summary, and a measured cluster start. Not a measurement of
+    the cluster: a check of how the work splits when the machine is too busy to show it.
+    """
+    import pickle
+
+    from corridors.cluster import TASKS_PER_THREAD
+
+    problem = risk.prepare(net, args.origin, args.destination, wait=wait)  # type: ignore[arg-type]
+    blob = pickle.dumps(problem)
+    chunks = risk.chunk_streams(1, args.samples)
+    size = max(1, -(-len(chunks) // (args.workers * TASKS_PER_THREAD)))
+    tasks = [chunks[i : i + size] for i in range(0, len(chunks), size)]
+    start = time.perf_counter()
+    whole = risk.run_chunks(pickle.loads(blob), chunks)
+    risk.summarize(problem, whole, seed=1, tonnes=1.0)
+    t_whole = time.perf_counter() - start
+    shares, parts = [], []
+    for w in range(args.workers):
+        start = time.perf_counter()
+        copy = pickle.loads(blob)
+        parts += [risk.run_chunks(copy, t) for t in tasks[w :: args.workers]]
+        shares.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    merged = risk.Tally.merge(parts)
+    risk.summarize(problem, merged, seed=1, tonnes=1.0)
+    t_merge = time.perf_counter() - start
+    start = time.perf_counter()
+    with connect(workers=args.workers) as client:
+        client.wait_for_workers(args.workers)
+        t_start = time.perf_counter() - start
+    assert np.array_equal(merged.words, risk.Tally.merge([whole]).words)
+    estimate = max(shares) + t_merge + t_start
+    print(f"all chunks in one process: {t_whole:.2f} s; worker shares {', '.join(f'{s:.2f}' for s in shares)} s")
+    print(f"final merge and summary {t_merge:.2f} s, cluster start {t_start:.1f} s")
+    print(f"emulated speedup counting the cluster start: {t_whole / estimate:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=1_000_000)
@@ -71,6 +116,9 @@ def main() -> None:
     parser.add_argument("--every-crossing", type=float, metavar="P", help="closure probability of every crossing")
     parser.add_argument("--no-wait", action="store_true", help="closed crossings are impassable (detour only)")
     parser.add_argument("--rounds", type=int, default=1, help="paired rounds (medians compared)")
+    parser.add_argument(
+        "--emulate", action="store_true", help="run each worker's share one after another here instead (see emulate)"
+    )
     args = parser.parse_args()
     net = load_network()
     if args.every_crossing is not None:
@@ -95,6 +143,9 @@ def main() -> None:
             total = time.perf_counter() - start
         return result, total, started
 
+    if args.emulate:
+        emulate(net, args, wait)
+        return
     cap_before = capacity(args.workers)
     t_local: list[float] = []
     t_total: list[float] = []
