@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import pickle
 import statistics
 import time
 
 import numpy as np
 
 from corridors import load_network, risk
-from corridors.cluster import connect
+from corridors.cluster import TASKS_PER_THREAD, connect
 from corridors.scenarios import Scenario
 
 
@@ -73,10 +74,6 @@ def emulate(net: object, args: argparse.Namespace, wait: bool) -> None:
     share, the final merge and summary, and a measured cluster start. Not a measurement of
     the cluster: a check of how the work splits when the machine is too busy to show it.
     """
-    import pickle
-
-    from corridors.cluster import TASKS_PER_THREAD
-
     problem = risk.prepare(net, args.origin, args.destination, wait=wait)  # type: ignore[arg-type]
     blob = pickle.dumps(problem)
     chunks = risk.chunk_streams(1, args.samples)

@@ -3,8 +3,10 @@
 The damage of a case is the extra cost of every flow of an origin–destination file
 (:mod:`corridors.demand`), weighted by tonnes, and the flows that lose every route. Each
 cargo profile's flows are solved on one CSR snapshot (:mod:`corridors.fastpath`); a case whose
-closed link lies on no baseline path of any flow is known without solving. The cases run in
-chunks, in this process or on a Dask cluster (:mod:`corridors.cluster`).
+closed link lies on no baseline path of any flow is known without solving, and a case that
+closes some re-solves only the flows whose baseline path it closes, on the baseline's collapsed
+matrix with that link's node pairs re-priced (several cases per Dijkstra call). The cases run
+in chunks, in this process or on a Dask cluster (:mod:`corridors.cluster`).
 """
 
 from __future__ import annotations

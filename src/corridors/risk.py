@@ -7,7 +7,8 @@ crossing is impassable, or with ``wait`` passable after waiting out its mean clo
 chooses to wait or to detour. Identical states are solved once on a CSR snapshot
 (:mod:`corridors.fastpath`). Random numbers come from ``numpy.random.SeedSequence(seed)``,
 spawned once per chunk of :data:`CHUNK` samples, so results do not depend on how chunks are
-scheduled.
+scheduled. Samples are counted in a compact :class:`Tally` (arrays per distinct state, states
+packed 2 bits per crossing), which chunks and cluster tasks return and merge with numpy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -114,9 +116,9 @@ class RiskResult:
     distribution: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     tally: Tally | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @cached_property
     def outcomes(self) -> dict[bytes, StateOutcome]:
-        """The outcome of every distinct closure state (key: the state's bytes), built when asked."""
+        """The outcome of every distinct closure state (key: the state's bytes), built when first asked."""
         return {} if self.tally is None else self.tally.outcomes()
 
     @property
