@@ -79,29 +79,38 @@ def emulate(net: object, args: argparse.Namespace, wait: bool) -> None:
     chunks = risk.chunk_streams(1, args.samples)
     size = max(1, -(-len(chunks) // (args.workers * TASKS_PER_THREAD)))
     tasks = [chunks[i : i + size] for i in range(0, len(chunks), size)]
-    start = time.perf_counter()
-    whole = risk.run_chunks(pickle.loads(blob), chunks)
-    risk.summarize(problem, whole, seed=1, tonnes=1.0)
-    t_whole = time.perf_counter() - start
-    shares, parts = [], []
-    for w in range(args.workers):
-        start = time.perf_counter()
-        copy = pickle.loads(blob)
-        parts += [risk.run_chunks(copy, t) for t in tasks[w :: args.workers]]
-        shares.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    merged = risk.Tally.merge(parts)
-    risk.summarize(problem, merged, seed=1, tonnes=1.0)
-    t_merge = time.perf_counter() - start
+    wholes: list[float] = []
+    slowest: list[float] = []
+    merges: list[float] = []
+    for r in range(args.rounds):  # the one-process run and the shares alternate, so load changes hit both
+        for part in ("whole", "shares") if r % 2 == 0 else ("shares", "whole"):
+            if part == "whole":
+                start = time.perf_counter()
+                whole = risk.run_chunks(pickle.loads(blob), chunks)
+                risk.summarize(problem, whole, seed=1, tonnes=1.0)
+                wholes.append(time.perf_counter() - start)
+                continue
+            shares, parts = [], []
+            for w in range(args.workers):
+                start = time.perf_counter()
+                copy = pickle.loads(blob)
+                parts += [risk.run_chunks(copy, t) for t in tasks[w :: args.workers]]
+                shares.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            merged = risk.Tally.merge(parts)
+            risk.summarize(problem, merged, seed=1, tonnes=1.0)
+            merges.append(time.perf_counter() - start)
+            slowest.append(max(shares))
+        print(f"round {r + 1}: one process {wholes[-1]:.2f} s; slowest share {slowest[-1]:.2f} s", flush=True)
+    assert np.array_equal(merged.words, risk.Tally.merge([whole]).words)
     start = time.perf_counter()
     with connect(workers=args.workers) as client:
         client.wait_for_workers(args.workers)
         t_start = time.perf_counter() - start
-    assert np.array_equal(merged.words, risk.Tally.merge([whole]).words)
-    estimate = max(shares) + t_merge + t_start
-    print(f"all chunks in one process: {t_whole:.2f} s; worker shares {', '.join(f'{s:.2f}' for s in shares)} s")
-    print(f"final merge and summary {t_merge:.2f} s, cluster start {t_start:.1f} s")
-    print(f"emulated speedup counting the cluster start: {t_whole / estimate:.2f}x")
+    t_whole, t_share, t_merge = statistics.median(wholes), statistics.median(slowest), statistics.median(merges)
+    print(f"medians of {args.rounds}: one process {t_whole:.2f} s, slowest of {args.workers} shares {t_share:.2f} s, "
+          f"final merge and summary {t_merge:.2f} s, cluster start {t_start:.1f} s")  # fmt: skip
+    print(f"emulated speedup counting the cluster start: {t_whole / (t_share + t_merge + t_start):.2f}x")
 
 
 def main() -> None:
