@@ -10,7 +10,7 @@ workers (with the shipped probabilities most samples hit a few cached states).
 ``--no-wait`` solves each state twice (the detour, and with waiting allowed for the value of
 flexibility). The workload of more than 30 s in-process::
 
-    python benchmarks/dask_scale.py --every-crossing 0.5 --no-wait --samples 4000000 --rounds 3
+    python benchmarks/dask_scale.py --every-crossing 0.5 --no-wait --samples 6000000 --rounds 3
 
 On a 2-core machine expect at most about 2x. The run also times a pure-Python loop on one and
 on two processes at once: how much two processes get done together on this machine right
