@@ -70,8 +70,9 @@ def main() -> None:
         t = time.perf_counter()
         ref = igraph_cached(problem, states)
         theirs_t.append(time.perf_counter() - t)
-        keys = sorted(res.outcomes)
-        mine = np.array([o.route.generalized if o.route else np.nan for o in (res.outcomes[k] for k in keys)])
+        outcomes = res.outcomes
+        keys = sorted(outcomes)
+        mine = np.array([o.route.generalized if o.route else np.nan for o in (outcomes[k] for k in keys)])
         diff = np.nanmax(np.abs(mine - ref)) if np.isfinite(mine).any() else 0.0
         same_none = np.array_equal(np.isnan(mine), np.isnan(ref))
         print(f"round {rnd}: ours {ours_t[-1]:.2f} s, igraph {theirs_t[-1]:.2f} s, {res.distinct_states} distinct "

@@ -71,7 +71,8 @@ def main() -> None:
     states = np.concatenate(
         [risk.chunk_states(problem, size, stream) for size, stream in risk.chunk_streams(args.seed, args.samples)]
     )
-    fast = np.array([o.route.generalized if (o := result.outcomes[s.tobytes()]).route else np.nan for s in states])
+    outcomes = result.outcomes
+    fast = np.array([o.route.generalized if (o := outcomes[s.tobytes()]).route else np.nan for s in states])
     start = time.perf_counter()
     slow = naive(net, args.origin, args.destination, states)
     base = time.perf_counter() - start

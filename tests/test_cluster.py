@@ -53,6 +53,34 @@ def test_criticality_identical_on_two_workers(toy_net, client):
     assert [r.to_dict() for r in remote] == [r.to_dict() for r in local]
 
 
+def test_risk_with_rarely_repeating_states_identical_on_two_workers(shipped_net, client):
+    """States that rarely repeat (every crossing closing half the time): the compact tallies of
+    the workers merge to the in-process tally, state by state."""
+    from corridors.scenarios import Scenario
+
+    values = {f"crossing.{c}.closure_prob": 0.5 for c in shipped_net.data.crossings}
+    net = shipped_net.with_scenarios([Scenario("every", set_values=values)])
+    for wait in (False, True):
+        local = risk.simulate(net, "Termez", "Karachi", samples=3 * risk.CHUNK + 7, seed=4, wait=wait)
+        remote = risk.simulate(net, "Termez", "Karachi", samples=3 * risk.CHUNK + 7, seed=4, wait=wait, client=client)
+        assert remote.to_dict() == local.to_dict()
+        assert local.distinct_states > 0.9 * local.samples
+        for k in ("words", "counts", "route", "committed"):
+            np.testing.assert_array_equal(getattr(remote.tally, k), getattr(local.tally, k))
+        np.testing.assert_array_equal(remote.tally.flexible, local.tally.flexible)
+        assert remote.tally.routes == local.tally.routes
+
+
+def test_criticality_edges_on_the_shipped_data_identical_on_two_workers(shipped_net, client):
+    from corridors.demand import default_od_path, load_flows
+
+    flows = load_flows(default_od_path(shipped_net.data.directory))
+    local = criticality.criticality(shipped_net, flows, edges=True)
+    remote = criticality.criticality(shipped_net, flows, edges=True, client=client)
+    full = criticality.criticality(shipped_net, flows, edges=True, skip_untouched=False)
+    assert [r.to_dict() for r in remote] == [r.to_dict() for r in local] == [r.to_dict() for r in full]
+
+
 def _was_recomputed(log: list[tuple[str, str, str, str]], key: str) -> bool:
     """Whether the scheduler's transition log shows ``key`` taken back from a lost worker and run again.
 

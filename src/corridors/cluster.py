@@ -81,9 +81,16 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         finally:
             client.close()
         return
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
-    )
+    import dask  # deferred: dask, only with --workers
+
+    # Dask starts workers with MALLOC_TRIM_THRESHOLD_ set, which fixes glibc's mmap threshold:
+    # every numpy temporary above 128 KiB is then mapped and faulted in afresh (on this VM a
+    # worker ran 1.4x slower alone and two did not scale at all). A cluster started for one
+    # command keeps glibc's default instead.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+        )
     client = Client(cluster)
     try:
         yield client

@@ -77,6 +77,49 @@ def price(model: CostModel, objective: str, attrs: Mapping[str, Any]) -> float:
     return model.weight(attrs, objective) if model.handles(attrs) else math.inf
 
 
+class PairGroups:
+    """Rows grouped by node pair: the one collapse of parallel edges to the cheapest.
+
+    Parameters
+    ----------
+    u, v
+        Node index of each row's ends.
+    order
+        Rows sorted by node pair, the pairs of each node contiguous and the nodes ascending,
+        each pair's rows in tie-break order.
+    n
+        Number of nodes.
+
+    """
+
+    def __init__(self, u: np.ndarray, v: np.ndarray, order: np.ndarray, n: int) -> None:
+        self.order = order
+        su, sv = u[order], v[order]
+        new = np.r_[True, (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])] if len(su) else np.zeros(0, dtype=bool)
+        #: Position in ``order`` where each pair's rows start (and end, one more entry).
+        self.starts = np.flatnonzero(new)
+        self.bounds = np.r_[self.starts, len(su)]
+        #: Pair of each sorted row.
+        self.gid = np.cumsum(new) - 1
+        #: From and to node of each pair.
+        self.u, self.v = su[self.starts], sv[self.starts]
+        self.indices = self.v.astype(np.int32)
+        self.indptr = np.r_[0, np.cumsum(np.bincount(self.u, minlength=n))].astype(np.int32)
+
+    def least(self, w: np.ndarray) -> np.ndarray:
+        """Least row weight of each pair (inf if none usable)."""
+        return np.minimum.reduceat(w[self.order], self.starts) if len(w) else w
+
+    def best_rows(self, w: np.ndarray) -> np.ndarray:
+        """The row of each pair with the least weight (equal weights: the first in ``order``)."""
+        if not len(w):
+            return self.order
+        ws = w[self.order]
+        least = np.minimum.reduceat(ws, self.starts)
+        pos = np.where(ws == least[self.gid], np.arange(len(ws)), len(ws))
+        return self.order[np.minimum.reduceat(pos, self.starts)]
+
+
 class PathEngine:
     """Rows of a graph, priced, masked and collapsed; subclasses search them.
 
@@ -97,13 +140,9 @@ class PathEngine:
 
     def _group(self) -> None:
         """Group the sorted rows by node pair, and lay the pairs out as a CSR structure."""
-        su, sv = self.u[self.order], self.v[self.order]
-        new = np.r_[True, (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])] if len(su) else np.zeros(0, dtype=bool)
-        self._starts = np.flatnonzero(new)
-        self._bounds = np.r_[self._starts, len(su)]
-        self.indices = sv[self._starts].astype(np.int32)
-        counts = np.bincount(su[self._starts], minlength=len(self.nodes))
-        self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
+        self.pairs = pairs = PairGroups(self.u, self.v, self.order, len(self.nodes))
+        self._starts, self._bounds = pairs.starts, pairs.bounds
+        self.indices, self.indptr = pairs.indices, pairs.indptr
         self._prices: dict[tuple[CostModel, str], np.ndarray] = {}
 
     # -- pricing and restrictions ---------------------------------------------------------
@@ -144,7 +183,7 @@ class PathEngine:
 
     def collapse(self, w: np.ndarray) -> np.ndarray:
         """Least row weight of each node pair (CSR order of ``indices``); inf if none usable."""
-        return np.minimum.reduceat(w[self.order], self._starts) if len(w) else w
+        return self.pairs.least(w)
 
     def pair(self, u: str, v: str) -> int:
         """Position of the node pair ``(u, v)`` in the CSR structure."""

@@ -16,7 +16,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridors.closures import ClosureModel, group_subsets, least_over_groups
-from corridors.engine import GraphEngine
+from corridors.engine import GraphEngine, PairGroups
 from corridors.restrictions import Restrictions
 
 if TYPE_CHECKING:
@@ -54,11 +54,19 @@ class Snapshot:
         What paths minimise.
     restrictions
         Edges the paths may not use; default none.
+    engine
+        The path engine of ``network.graph`` to price rows with (snapshots of several cargos
+        may share one); default a new one.
 
     """
 
     def __init__(
-        self, network: Network, model: CostModel, objective: str, restrictions: Restrictions | None = None
+        self,
+        network: Network,
+        model: CostModel,
+        objective: str,
+        restrictions: Restrictions | None = None,
+        engine: GraphEngine | None = None,
     ) -> None:
         restrictions = restrictions or Restrictions()
         graph = network.graph
@@ -79,7 +87,7 @@ class Snapshot:
         self.group_days = self.closures.group_days
 
         # the rows the path engine allows, priced by it (one pricing and restriction rule)
-        engine = GraphEngine(graph)
+        engine = engine or GraphEngine(graph)
         priced = engine.weights(model, objective, restrictions)
         keep = np.isfinite(priced)
         u, v, cost, time, dist, crossing, links, rail = [], [], [], [], [], [], [], []
@@ -110,16 +118,9 @@ class Snapshot:
         # how much one hour of waiting adds to the objective
         self.wait_weight = {"generalized": self.vot, "time": 1.0}.get(objective, 0.0)
 
-        # parallel edges grouped by (u, v): sorted order, group starts, and the pair of each group
-        order = np.lexsort((self.v, self.u))
-        self._order = order
-        pair = self.u[order] * len(self.nodes) + self.v[order]
-        new = np.ones(len(order), dtype=bool)
-        new[1:] = pair[1:] != pair[:-1]
-        self._starts = np.flatnonzero(new)
-        self._gid = np.cumsum(new) - 1
-        self._gu = self.u[order][self._starts]
-        self._gv = self.v[order][self._starts]
+        # parallel edges grouped by (u, v) in node order, ties in row order: the engine's one collapse
+        self.pairs = PairGroups(self.u, self.v, np.lexsort((self.v, self.u)), len(self.nodes))
+        self._gu, self._gv = self.pairs.u, self.pairs.v
         self._group_of_pair = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(self._gu, self._gv, strict=True))}
 
     def __getstate__(self) -> dict[str, object]:
@@ -159,9 +160,7 @@ class Snapshot:
         return w, waits
 
     def _collapse(self, w: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
-        ws = w[self._order]
-        within = np.lexsort((ws, self._gid))
-        best_rows = self._order[within[self._starts]]
+        best_rows = self.pairs.best_rows(w)
         best_w = w[best_rows]
         ok = np.isfinite(best_w)
         n = len(self.nodes)
@@ -234,12 +233,22 @@ class Snapshot:
             Boolean per link (``link_ids`` order).
 
         """
-        used = np.zeros(len(self.link_ids), dtype=bool)
+        return self.least_path_links_of(sources, pairs).any(axis=0)
+
+    def least_path_links_of(
+        self, sources: list[int], pairs: Sequence[tuple[Sequence[int], Sequence[int]]]
+    ) -> np.ndarray:
+        """:meth:`least_path_links` of each pair apart: boolean of shape (pairs, links).
+
+        Closing a link off every marked path of a pair leaves that pair's least distance
+        unchanged, whatever happens to the other pairs.
+        """
+        used = np.zeros((len(pairs), len(self.link_ids)), dtype=bool)
         for w, _ in self.objective_weights():
             matrix, best_rows = self._collapse(w)
             dist, pred = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True)
             dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
-            for rows, targets in pairs:
+            for k, (rows, targets) in enumerate(pairs):
                 if not len(rows) or not len(targets):
                     continue
                 sub = dist[np.ix_(rows, targets)]
@@ -249,7 +258,7 @@ class Snapshot:
                 r, node = rows[i], int(targets[j])
                 while pred[r, node] >= 0:
                     prev = int(pred[r, node])
-                    used[self.link[best_rows[self._group_of_pair[(prev, node)]]]] = True
+                    used[k, self.link[best_rows[self._group_of_pair[(prev, node)]]]] = True
                     node = prev
         return used
 

@@ -162,7 +162,16 @@ class Overlay:
         return d, pred
 
     def solve(self, states: np.ndarray, wait: bool) -> list[PathResult | None]:
-        """Best path of every state in a batch (as :meth:`Snapshot.solve` would give).
+        """Best path of every state in a batch (as :meth:`Snapshot.solve` would give); see :meth:`solve_indexed`."""
+        routes, which = self.solve_indexed(states, wait)
+        return [routes[i] for i in which.tolist()]
+
+    def solve_indexed(
+        self, states: np.ndarray, wait: bool, hours: np.ndarray | None = None
+    ) -> tuple[list[PathResult | None], np.ndarray]:
+        """Best path of every state in a batch: the distinct paths, and the index of each state's.
+
+        ``hours`` may pass the states' ``closures.wait_hours`` when the caller has them.
 
         A best-first tree over sets of closed uncertain edges, walked with the states. A node
         ``B`` (edges closed, with their waiting hours) has a least path ``P_B`` under the weights
@@ -174,12 +183,23 @@ class Overlay:
         not of states. Exact as :meth:`solve_relaxed` (up to ties between equal-weight paths).
         """
         n = len(states)
+        routes: list[PathResult | None] = []
+        slot: dict[int, int] = {}
+
+        def index(result: PathResult | None) -> int:
+            j = slot.get(id(result))
+            if j is None:
+                j = slot[id(result)] = len(routes)
+                routes.append(result)
+            return j
+
         if not n or not len(self.rows):
-            return self.solve_relaxed(states, wait)
-        out = np.empty(n, dtype=object)
+            return routes, np.array([index(r) for r in self.solve_relaxed(states, wait)], dtype=np.int64)
+        out = np.empty(n, dtype=np.int64)
         closed = states[:, self.row_crossing] > 0
         if wait:
-            hours = np.where(closed, self.snap.closures.wait_hours(states)[:, self.row_crossing], 0.0)
+            all_hours = self.snap.closures.wait_hours(states) if hours is None else hours
+            hours = np.where(closed, all_hours[:, self.row_crossing], 0.0)
         else:
             hours = np.zeros(closed.shape)
         idx = np.arange(n)  # states still walking the tree
@@ -187,15 +207,16 @@ class Overlay:
         bans: list[tuple[tuple[int, float], ...]] = [()]
         while len(idx):
             nodes = self._solve_nodes(bans, wait)
-            results = np.empty(len(bans), dtype=object)
             width = max(1, max(len(free) for _, free in nodes))
             path = np.full((len(bans), width), -1, dtype=np.int64)  # edges not closed at the node, in path order
-            for i, (result, free) in enumerate(nodes):
-                results[i] = result
+            for i, (_, free) in enumerate(nodes):
                 path[i, : len(free)] = free
             on = path[nid]
             hit_rows = closed[idx[:, None], np.maximum(on, 0)] & (on >= 0)
             hit = hit_rows.any(axis=1)
+            results = np.full(len(bans), -1, dtype=np.int64)  # paths of the nodes some state ends on
+            for i in np.unique(nid[~hit]).tolist():
+                results[i] = index(nodes[i][0])
             out[idx[~hit]] = results[nid[~hit]]
             idx, nid, on, hit_rows = idx[hit], nid[hit], on[hit], hit_rows[hit]
             if not len(idx):
@@ -212,7 +233,7 @@ class Overlay:
                 child_of[g] = children.setdefault(child, len(children))
             nid = np.repeat(child_of, np.diff(np.r_[starts, len(idx)]))
             bans = list(children)
-        return out.tolist()
+        return routes, out
 
     def _solve_nodes(
         self, bans: list[tuple[tuple[int, float], ...]], wait: bool
