@@ -105,6 +105,7 @@ class PathEngine:
         counts = np.bincount(su[self._starts], minlength=len(self.nodes))
         self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
         self._prices: dict[tuple[CostModel, str], np.ndarray] = {}
+        self._pair_lookup: tuple[np.ndarray, np.ndarray | None] | None = None
 
     # -- pricing and restrictions ---------------------------------------------------------
     def prices(self, model: CostModel, objective: str) -> np.ndarray:
@@ -157,6 +158,30 @@ class PathEngine:
         g = self.pair(u, v)
         rows = self.order[self._bounds[g] : self._bounds[g + 1]]
         return int(rows[int(np.argmin(w[rows]))])
+
+    def best_rows(self, w: np.ndarray, path: Sequence[str]) -> np.ndarray:
+        """:meth:`best_row` of every step of a node path at once (one row per consecutive pair)."""
+        if len(path) < 2:
+            return np.zeros(0, dtype=np.int64)
+        if self._pair_lookup is None:  # the pair key of each CSR position, and its sort order if unsorted
+            keys = np.repeat(np.arange(len(self.nodes), dtype=np.int64), np.diff(self.indptr)) * PAIR_BASE
+            keys += self.indices
+            sorted_ = len(keys) < 2 or bool((keys[1:] > keys[:-1]).all())
+            self._pair_lookup = (keys, None if sorted_ else np.argsort(keys, kind="stable"))
+        keys, sorter = self._pair_lookup
+        at = np.array([self.index[n] for n in path], dtype=np.int64)
+        wanted = at[:-1] * PAIR_BASE + at[1:]
+        g = np.searchsorted(keys, wanted, sorter=sorter)
+        if sorter is not None:
+            g = sorter[np.minimum(g, len(sorter) - 1)]
+        if not bool((keys[g] == wanted).all()):
+            raise KeyError("a step of the path is not an edge")
+        lo, hi = self._bounds[g], self._bounds[g + 1]
+        rows = self.order[lo]
+        for j in np.flatnonzero(hi - lo > 1).tolist():
+            parallel = self.order[lo[j] : hi[j]]
+            rows[j] = parallel[int(np.argmin(w[parallel]))]
+        return rows
 
     def key_of(self, row: int) -> Hashable:
         """The graph key of one row."""
@@ -454,6 +479,11 @@ class Solver:
     def best_key(self, u: str, v: str) -> Hashable:
         """Key of the cheapest usable parallel edge from ``u`` to ``v`` (ties: the least key)."""
         return self.engine.key_of(self.engine.best_row(self.row_weights, u, v))
+
+    def best_keys(self, path: Sequence[str]) -> list[Hashable]:
+        """:meth:`best_key` of every step of a node path, found at once."""
+        key_of = self.engine.key_of
+        return [key_of(r) for r in self.engine.best_rows(self.row_weights, path).tolist()]
 
 
 def shortest_via(

@@ -284,8 +284,7 @@ def build_route(
     """
     model = router.model
     legs = []
-    for u, v in itertools.pairwise(path):
-        key = router.best_key(u, v)
+    for (u, v), key in zip(itertools.pairwise(path), router.best_keys(path), strict=True):
         d = graph[u][v][key]
         nu, nv = graph.nodes[u], graph.nodes[v]
         per_t = model.cost_per_t(d)

@@ -588,7 +588,22 @@ class ConflatedGraph:
         return np.sort(order[a:b]) if iv is None else order[a:b]
 
     def edge_attrs(self, row: int) -> dict[str, Any]:
-        """Attributes of detailed edge ``row``, as :attr:`OSMNetwork.graph` holds them."""
+        """Attributes of detailed edge ``row``, as :attr:`OSMNetwork.graph` holds them.
+
+        The attributes of the edges asked about are kept (a bounded number), so that a path
+        read twice (its crossings, then its legs) builds each edge's geometry once; like a
+        networkx graph, the same edge gives the same dict.
+        """
+        made: dict[int, dict[str, Any]] = self._shared.setdefault("attrs", {})
+        d = made.get(row)
+        if d is None:
+            d = self._edge_attrs(row)
+            if len(made) >= 1 << 14:
+                made.pop(next(iter(made)))
+            made[row] = d
+        return d
+
+    def _edge_attrs(self, row: int) -> dict[str, Any]:
         import shapely  # deferred: shapely, only when geometry is built
 
         base, m = self.detailed, self.measures
