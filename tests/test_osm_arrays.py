@@ -171,3 +171,44 @@ def test_damaged_archive_is_a_usage_error(toy_osm, tmp_path):
     (folder / "graph.npz").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(UsageError, match="damaged"):
         osm.load_osm_network("t", geodata, tmp_path)
+
+
+def test_small_graph_is_the_networkx_graph():
+    """The corridor graph built without networkx has the same nodes, edges, keys, order and attributes."""
+    from corridors.checks import load_geodata
+    from corridors.graph import build_graph, build_small_graph
+
+    data = load_geodata()
+    projects = sorted({e.project for e in data.edges.values() if e.project})
+    for opened in ((), projects):
+        small = build_small_graph(data, opened)
+        assert signature(small.to_networkx()) == signature(build_graph(data, opened))
+        copied = small.copy()
+        assert signature(copied.to_networkx()) == signature(small.to_networkx())
+        n = next(iter(small))
+        assert copied.nodes[n] == small.nodes[n] and copied.nodes[n] is not small.nodes[n]
+        assert sorted(small.out_edges(n, keys=True)) == sorted(build_graph(data, opened).out_edges(n, keys=True))
+    g = build_small_graph(data)
+    assert g.add_edge("a", "b") == 0 and g.add_edge("a", "b") == 1 and g.add_edge("a", "b", key="k") == "k"
+    assert g.in_edges("b", keys=True) == [("a", "b", 0), ("a", "b", 1), ("a", "b", "k")]
+
+
+def test_fresh_route_imports_neither_networkx_nor_the_reader(toy_osm):
+    """``corridors route --network`` in a fresh process reads the arrays without networkx or osm.read."""
+    import os
+    import subprocess
+    import sys
+
+    geodata, data_dir = toy_osm
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['corridors', 'route', 'Uzcity', 'Afcity', '--network', 'toy', '--geodata', sys.argv[1], '--json']\n"
+        "try:\n    runpy.run_module('corridors', run_name='__main__')\nexcept SystemExit as e:\n    assert e.code == 0\n"
+        "print(sorted(m for m in ('networkx', 'corridors.osm.read', 'geopandas') if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = os.environ | {"CORRIDORS_DATA": str(data_dir)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(geodata.directory)], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout)["legs"]
+    assert out.stderr.strip().splitlines()[-1] == "[]"

@@ -15,16 +15,17 @@ the OSM builders) is checked once where it enters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-import networkx as nx
-from shapely.geometry import LineString
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from corridors.costs import movement_cost
 from corridors.data import LAYERS, SEA_LAYER, CostParams, Crossing, Edge, GeoData, Place
 from corridors.errors import DataError
 from corridors.geo import haversine_km
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from shapely.geometry import LineString
 
 CRS = "EPSG:4326"
 
@@ -47,6 +48,8 @@ def _edge_time_h(edge: Edge, costs: CostParams) -> float:
 
 
 def _line(coords: Sequence[tuple[float, float]]) -> LineString:
+    from shapely.geometry import LineString  # deferred: shapely, only when geometry is built
+
     if len(coords) == 1:
         coords = [coords[0], coords[0]]
     return LineString(coords)
@@ -77,6 +80,138 @@ def _ensure_node(graph: nx.MultiDiGraph, place: Place, layer: str) -> str:
     return n
 
 
+class SmallGraph:
+    """The part of the networkx ``MultiDiGraph`` interface the graph builders use, on plain dicts.
+
+    :func:`build_small_graph` builds the corridor graph into one so that a caller that only
+    reads it (the conflation of an OSM network, whose route requests never need networkx)
+    does not import networkx. Nodes, edges, keys and their order are those networkx would
+    hold: nodes in insertion order, each node's successors in the order first joined, each
+    pair's keys in insertion order, one attribute dict per edge shared by both adjacencies.
+    :meth:`to_networkx` gives the same graph as a ``MultiDiGraph``.
+
+    Parameters
+    ----------
+    **attrs
+        Graph attributes (``graph.graph``).
+
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        self.graph: dict[str, Any] = dict(attrs)
+        self._node: dict[Any, dict[str, Any]] = {}
+        self._succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {}
+        self._pred: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {}
+        self._added: list[tuple[Any, Any, Any]] = []  # edges in the order added (fixes predecessor order)
+
+    def __contains__(self, n: object) -> bool:
+        try:
+            return n in self._node
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    @property
+    def nodes(self) -> SmallNodes:
+        """``graph.nodes[n]`` (attributes), ``graph.nodes(data=True)``, iteration over node ids."""
+        return SmallNodes(self._node)
+
+    @property
+    def adj(self) -> Mapping[Any, Mapping[Any, Mapping[Any, dict[str, Any]]]]:
+        """``graph.adj[u][v][key]``: the attributes of an edge."""
+        return self._succ
+
+    def __getitem__(self, u: Any) -> Mapping[Any, Mapping[Any, dict[str, Any]]]:
+        return self._succ[u]
+
+    def add_node(self, n: Any, **attrs: Any) -> None:
+        """Add a node, or update the attributes of one already there."""
+        if n not in self._node:
+            self._succ[n], self._pred[n], self._node[n] = {}, {}, {}
+        self._node[n].update(attrs)
+
+    def add_nodes_from(self, nodes: Iterable[tuple[Any, Mapping[str, Any]]]) -> None:
+        """Add ``(node, attributes)`` pairs."""
+        for n, attrs in nodes:
+            self.add_node(n, **attrs)
+
+    def add_edge(self, u: Any, v: Any, key: Any = None, **attrs: Any) -> Any:
+        """Add an edge (its ends too); ``key`` None takes the least unused integer, as networkx does."""
+        for n in (u, v):
+            if n not in self._node:
+                self.add_node(n)
+        keys = self._succ[u].get(v)
+        if keys is None:
+            keys = self._succ[u][v] = self._pred[v][u] = {}
+        if key is None:
+            key = len(keys)
+            while key in keys:
+                key += 1
+        d = keys.get(key)
+        if d is None:
+            d = keys[key] = {}
+            self._added.append((u, v, key))
+        d.update(attrs)
+        return key
+
+    def edges(self, keys: bool = False, data: bool = False) -> Iterator[tuple[Any, ...]]:
+        """Every edge as ``(u, v[, key][, attributes])``, in networkx's order."""
+        for u, succ in self._succ.items():
+            for v, kd in succ.items():
+                for k, d in kd.items():
+                    yield (u, v) + ((k,) if keys else ()) + ((d,) if data else ())
+
+    def out_edges(self, n: Any, keys: bool = False) -> list[tuple[Any, ...]]:
+        """Edges leaving ``n``: ``(n, v)`` or ``(n, v, key)``."""
+        return [(n, v, k) if keys else (n, v) for v, kd in self._succ[n].items() for k in kd]
+
+    def in_edges(self, n: Any, keys: bool = False) -> list[tuple[Any, ...]]:
+        """Edges entering ``n``: ``(u, n)`` or ``(u, n, key)``."""
+        return [(u, n, k) if keys else (u, n) for u, kd in self._pred[n].items() for k in kd]
+
+    def copy(self) -> SmallGraph:
+        """A copy with its own node and edge attribute dicts (the values shared), as networkx copies."""
+        out = SmallGraph(**self.graph)
+        out.add_nodes_from((n, d) for n, d in self._node.items())
+        for u, v, k in self._added:
+            out.add_edge(u, v, key=k, **self._succ[u][v][k])
+        return out
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The same nodes, edges and attributes (the same order) as a networkx ``MultiDiGraph``."""
+        import networkx as nx  # deferred: networkx, only when a networkx graph is asked for
+
+        graph = nx.MultiDiGraph(**self.graph)
+        graph.add_nodes_from(self._node.items())
+        graph.add_edges_from((u, v, k, self._succ[u][v][k]) for u, v, k in self._added)
+        return graph
+
+
+class SmallNodes(Mapping[Any, dict[str, Any]]):
+    """``graph.nodes`` of a :class:`SmallGraph`."""
+
+    def __init__(self, nodes: dict[Any, dict[str, Any]]) -> None:
+        self._nodes = nodes
+
+    def __getitem__(self, n: Any) -> dict[str, Any]:
+        return self._nodes[n]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __call__(self, data: bool = False) -> Iterator[Any]:
+        """Iterate node ids, or ``(id, attributes)`` pairs with ``data=True``."""
+        return iter(self._nodes.items()) if data else iter(self._nodes)
+
+
 def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiGraph:
     """Build the layered corridor graph from geodata.
 
@@ -97,9 +232,38 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         ``geometry``.
 
     """
+    import networkx as nx  # deferred: networkx (0.1 s), not needed by OSM route requests
+
+    graph = nx.MultiDiGraph(crs=CRS, name="corridors")
+    _fill_graph(graph, data, open_projects)
+    return graph
+
+
+def build_small_graph(data: GeoData, open_projects: Iterable[str] = ()) -> SmallGraph:
+    """:func:`build_graph` into a :class:`SmallGraph`, without importing networkx.
+
+    Parameters
+    ----------
+    data
+        Loaded geodata.
+    open_projects
+        Project ids whose planned or under-construction links are built.
+
+    Returns
+    -------
+    SmallGraph
+        The nodes, edges, keys and attributes of :func:`build_graph`, in the same order.
+
+    """
+    graph = SmallGraph(crs=CRS, name="corridors")
+    _fill_graph(graph, data, open_projects)
+    return graph
+
+
+def _fill_graph(graph: Any, data: GeoData, open_projects: Iterable[str]) -> None:
+    """Add the nodes and edges of the corridor graph to an empty graph (networkx or :class:`SmallGraph`)."""
     costs = data.costs
     opened = set(open_projects)
-    graph = nx.MultiDiGraph(crs=CRS, name="corridors")
     places = data.places
 
     for e in data.edges.values():
@@ -151,7 +315,6 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         for n in land:
             layers = (SEA_LAYER, graph.nodes[n]["layer"])
             _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t)
-    return graph
 
 
 def _add_transfer(
@@ -301,6 +464,8 @@ def check_graph(graph: Any, what: str = "graph") -> None:
         graph is not a MultiDiGraph.
 
     """
+    import networkx as nx  # deferred: networkx (0.1 s), only to check a graph from outside
+
     if not isinstance(graph, nx.MultiDiGraph):
         raise DataError(f"{what} must be a networkx MultiDiGraph, not {type(graph).__name__}")
     layers = {*LAYERS, SEA_LAYER}

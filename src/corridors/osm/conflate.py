@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from corridors.checks import load_geodata
@@ -32,7 +31,7 @@ from corridors.data import LAYERS, SEA_LAYER, GeoData
 from corridors.engine import PAIR_BASE, EdgeTable
 from corridors.errors import NoRouteError, UsageError
 from corridors.geo import haversine_km, nearest_point
-from corridors.graph import CRS, build_graph, gauge_of, node_id
+from corridors.graph import CRS, SmallGraph, build_small_graph, gauge_of, node_id
 from corridors.network import Network
 from corridors.osm.countries import chord_to_km, unit_vectors
 from corridors.osm.options import DEFAULT_TOLERANCE_KM
@@ -42,6 +41,8 @@ from corridors.osm.store import DetailedGraph, network_dir
 from corridors.places import PlaceIndex
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from corridors.data import CostParams
     from corridors.route import Route
 
@@ -109,7 +110,7 @@ class ConflationReport:
 
 
 def _snap_places(
-    coarse: nx.MultiDiGraph, base: DetailedGraph, tolerance_km: float, report: ConflationReport
+    coarse: SmallGraph, base: DetailedGraph, tolerance_km: float, report: ConflationReport
 ) -> dict[str, tuple[int, float]]:
     """Nearest detailed node (same layer and country) of every place node, within tolerance."""
     present = set(base.layers())
@@ -272,6 +273,7 @@ def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
 
 def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[nx.MultiDiGraph, list[str]]:
     """The detailed layers as a corridor graph (ids ``node/OSMID:layer``, every convention attribute)."""
+    import networkx as nx  # deferred: networkx (0.1 s), only when the networkx graph is built
     import shapely  # deferred: shapely, only when geometry is built
     from tqdm import tqdm  # deferred: tqdm, only with progress bars
 
@@ -445,7 +447,8 @@ class ConflatedGraph:
     :attr:`OSMNetwork.graph`, but builds the attributes of a detailed node or edge only when
     it is asked for. The detailed layers are the arrays of a :class:`DetailedGraph` (node
     ids ``node/OSMID:layer``); everything else (the geodata's nodes, the geodata links kept,
-    the connectors, points added later) is a small networkx graph, the *overlay*.
+    the connectors, points added later) is a small graph, the *overlay*
+    (a :class:`~corridors.graph.SmallGraph`: no networkx import on the route path).
 
     Parameters
     ----------
@@ -467,7 +470,7 @@ class ConflatedGraph:
         self,
         detailed: DetailedGraph,
         measures: Measures,
-        overlay: nx.MultiDiGraph,
+        overlay: SmallGraph,
         extra: Sequence[str],
         overlay_edges: Sequence[tuple[str, str, str]],
     ) -> None:
@@ -923,14 +926,14 @@ class OSMNetwork(Network):
         if not tolerance_km >= 0:
             raise UsageError(f"snapping tolerance must be a non-negative number of km, not {tolerance_km}")
         opened = tuple(open_projects)
-        coarse = build_graph(data, opened)
+        coarse = build_small_graph(data, opened)
         report = ConflationReport(tolerance_km=tolerance_km)
         snapped = _snap_places(coarse, detailed, tolerance_km, report)
         measures = _measures(detailed, data.costs)
         present = set(detailed.layers())
         component: np.ndarray | None = None
 
-        overlay = nx.MultiDiGraph()
+        overlay = SmallGraph()
         overlay.add_nodes_from(coarse.nodes(data=True))
         view = ConflatedGraph(detailed, measures, overlay, list(coarse.nodes), ())
         edges: list[tuple[str, str, str]] = []

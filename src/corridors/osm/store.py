@@ -27,7 +27,6 @@ import numpy as np
 
 from corridors.data import LAYERS
 from corridors.errors import UsageError
-from corridors.osm.read import one_line
 from corridors.osm.speeds import edge_maxspeed
 
 if TYPE_CHECKING:
@@ -232,6 +231,8 @@ class DetailedGraph:
         except UsageError:
             raise
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            from corridors.osm.read import one_line  # deferred: osm.read imports networkx; only for a message
+
             raise UsageError(f"detailed network '{name}' is damaged ({one_line(exc)}); build it again") from None
         countries, strings = meta.pop("countries"), meta.pop("strings")
         return cls(**arrays, countries=countries, strings=strings, meta=meta)
