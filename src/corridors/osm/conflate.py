@@ -362,17 +362,6 @@ def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[n
     return graph, ids
 
 
-def _components(base: DetailedGraph, order: np.ndarray) -> np.ndarray:
-    """Weakly connected component label of every detailed node (``order``: rows sorted by ``(u, v)``)."""
-    from scipy.sparse import csr_matrix  # deferred: scipy, only when paths are solved
-    from scipy.sparse.csgraph import connected_components  # deferred: scipy, only when paths are solved
-
-    n = len(base.node_osmid)
-    indptr = np.r_[0, np.cumsum(np.bincount(base.edge_u, minlength=n))]
-    m = csr_matrix((np.ones(len(order)), base.edge_v[order], indptr), shape=(n, n))
-    return connected_components(m, directed=True, connection="weak")[1]
-
-
 def _connector(place: Mapping[str, Any], near: Mapping[str, Any], costs: CostParams, layer: str) -> dict[str, Any]:
     """Attributes of the edge joining a place node to its snapped detailed node."""
     country = place["country"]
@@ -573,12 +562,8 @@ class ConflatedGraph:
         """Detailed rows sorted by ``(u, v)`` (each pair's rows in row order) and their sorted pair keys."""
         if "order" not in self._shared:
             base = self.detailed
-            keys = base.edge_u.astype(np.int64) * PAIR_BASE + base.edge_v
-            if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
-                order = np.arange(len(keys))
-            else:
-                order = np.argsort(keys, kind="stable")
-                keys = keys[order]
+            order = base.pair_order()
+            keys = base.edge_u[order].astype(np.int64) * PAIR_BASE + base.edge_v[order]
             self._shared["order"] = (order, keys)
         return self._shared["order"]
 
@@ -944,7 +929,7 @@ class OSMNetwork(Network):
             )  # fmt: skip
             if replaced:
                 if component is None:
-                    component = _components(detailed, view.detailed_order()[0])
+                    component = detailed.components()
                 replaced = component[snapped[u][0]] == component[snapped[v][0]]
             if replaced:
                 continue

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corridors.data import LAYERS
+from corridors.engine import PAIR_BASE
 from corridors.errors import UsageError
 from corridors.osm.speeds import edge_maxspeed
 
@@ -90,6 +91,8 @@ _EDGE_ARRAYS = (
     "edge_u", "edge_v", "edge_key", "edge_osmid", "edge_highway", "edge_oneway", "edge_reversed",
     "edge_maxspeed", "edge_length", "edge_name", "edge_ref", "geom_offsets", "geom_x", "geom_y",
 )  # fmt: skip
+#: Arrays derived from the others at build time (a store without them computes them on load).
+_DERIVED_ARRAYS = ("edge_order", "node_component")
 
 
 @dataclass
@@ -102,6 +105,11 @@ class DetailedGraph:
     id, class (``edge_highway``, index into ``strings``: the highway class, or ``rail``),
     flags, posted limit (km/h, NaN), length (m), ``name`` and ``ref`` (indexes into
     ``strings``, -1 when untagged), and geometry points ``geom_offsets[e]:geom_offsets[e+1]``.
+
+    What does not depend on a request or on the costs is derived once when the network is
+    built and stored beside them: ``edge_order`` (edges sorted by ``(u, v)``, each pair's in
+    row order) and ``node_component`` (weakly connected component of each node); see
+    :meth:`pair_order` and :meth:`components`, which compute them for a store written before.
     """
 
     node_osmid: np.ndarray
@@ -126,6 +134,38 @@ class DetailedGraph:
     countries: list[str]
     strings: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
+    edge_order: np.ndarray | None = None
+    node_component: np.ndarray | None = None
+
+    def pair_order(self) -> np.ndarray:
+        """Edge rows sorted by ``(u, v)``, each pair's rows in row order (stored, or computed)."""
+        if self.edge_order is None:
+            keys = self.edge_u.astype(np.int64) * PAIR_BASE + self.edge_v
+            if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
+                self.edge_order = np.arange(len(keys))
+            else:
+                self.edge_order = np.argsort(keys, kind="stable")
+        return self.edge_order
+
+    def components(self) -> np.ndarray:
+        """Weakly connected component label of every node (stored, or computed)."""
+        if self.node_component is None:
+            from scipy.sparse import csr_matrix  # deferred: scipy, only when paths are solved
+            from scipy.sparse.csgraph import connected_components  # deferred: scipy, only when paths are solved
+
+            order = self.pair_order()
+            n = len(self.node_osmid)
+            indptr = np.r_[0, np.cumsum(np.bincount(self.edge_u, minlength=n))]
+            m = csr_matrix((np.ones(len(order)), self.edge_v[order], indptr), shape=(n, n))
+            self.node_component = connected_components(m, directed=True, connection="weak")[1]
+        return self.node_component
+
+    def derive(self) -> DetailedGraph:
+        """Compute the derived arrays (stored by :meth:`save`); returns self."""
+        order = self.pair_order()
+        self.edge_order = order.astype(np.int32 if len(order) < 2**31 else np.int64)
+        self.node_component = self.components().astype(np.int32)
+        return self
 
     @property
     def edge_layer(self) -> np.ndarray:
@@ -199,11 +239,12 @@ class DetailedGraph:
         arrays["geom_offsets"] = np.r_[0, np.cumsum(npts, dtype=np.int64)].astype(np.int64)
         arrays["geom_x"] = np.concatenate(xs) if xs else np.zeros(0)
         arrays["geom_y"] = np.concatenate(ys) if ys else np.zeros(0)
-        return cls(**arrays, countries=countries, strings=list(strings), meta=dict(meta or {}))
+        return cls(**arrays, countries=countries, strings=list(strings), meta=dict(meta or {})).derive()
 
     def save(self, folder: Path) -> None:
         """Write ``graph.npz`` and ``meta.json`` into ``folder``."""
         arrays = {k: getattr(self, k) for k in (*_NODE_ARRAYS, *_EDGE_ARRAYS)}
+        arrays |= {k: getattr(self, k) for k in _DERIVED_ARRAYS if getattr(self, k) is not None}
         np.savez(folder / "graph.npz", **arrays)
         meta = dict(self.meta, format_version=FORMAT_VERSION, countries=self.countries, strings=self.strings)
         (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -227,7 +268,7 @@ class DetailedGraph:
                 raise UsageError(
                     f"detailed network '{name}' has format {meta.get('format_version')}, not {FORMAT_VERSION}; build it again"
                 )
-            arrays = map_arrays(folder / "graph.npz", (*_NODE_ARRAYS, *_EDGE_ARRAYS))
+            arrays = map_arrays(folder / "graph.npz", (*_NODE_ARRAYS, *_EDGE_ARRAYS), optional=_DERIVED_ARRAYS)
         except UsageError:
             raise
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
@@ -238,7 +279,7 @@ class DetailedGraph:
         return cls(**arrays, countries=countries, strings=strings, meta=meta)
 
 
-def map_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+def map_arrays(path: Path, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Arrays of an ``.npz`` file, memory-mapped read-only where stored uncompressed.
 
     :func:`numpy.savez` stores each array uncompressed in the zip, so each one can be mapped
@@ -252,6 +293,8 @@ def map_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         The ``.npz`` file.
     names
         The arrays to return.
+    optional
+        Arrays to return too when the file holds them.
 
     Returns
     -------
@@ -267,7 +310,8 @@ def map_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """
     out: dict[str, np.ndarray] = {}
     with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
-        for name in names:
+        held = set(zf.namelist())
+        for name in (*names, *(o for o in optional if f"{o}.npy" in held)):
             info = zf.getinfo(f"{name}.npy")
             if info.compress_type != zipfile.ZIP_STORED:
                 with zf.open(info) as member:
