@@ -233,41 +233,48 @@ class Measures:
 
 
 def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
-    country = base.node_country[base.edge_u].astype(np.int64)
+    country = base.edge_countries()
     layer = base.edge_layer
     layers = np.flatnonzero(np.bincount(layer, minlength=len(LAYERS)))
+    one = len(layers) == 1  # the usual case: every row on one layer, no masks to apply
     is_road = layer == LAYERS.index("road")
     # one road class per distinct highway value (the last entry: untagged)
     of_value = [class_of_highway(h) for h in [*base.strings, ""]]
     classes = sorted(set(of_value))
     code_of_value = np.array([classes.index(c) for c in of_value], dtype=np.int8)
-    class_code = np.where(is_road, code_of_value[base.edge_highway], -1).astype(np.int8)
+    class_code = code_of_value[base.edge_highway]
+    if not is_road.all():
+        class_code[~is_road] = -1
     speed = np.zeros(len(country))
     for li in layers:
-        rows = layer == li if len(layers) > 1 else np.ones(len(layer), dtype=bool)
-        factor = np.ones(int(rows.sum()))
+        rows = slice(None) if one else layer == li
+        factor: np.ndarray | float = 1.0
         if LAYERS[li] == "road":
-            used = np.flatnonzero(np.bincount(class_code[rows], minlength=len(classes)))
+            codes = class_code[rows]
+            used = np.flatnonzero(np.bincount(codes, minlength=len(classes)))
             table = np.full(len(classes), math.nan)
             table[used] = class_factors([classes[c] for c in used], costs)
-            factor = table[class_code[rows]]
+            factor = table[codes]
         speed[rows] = speeds_from_factors(
             LAYERS[li], factor, country[rows], base.countries, base.edge_maxspeed[rows], costs
         )
     km = base.edge_length / 1000.0
     truck = np.zeros(len(km))
     per_t = np.zeros(len(km))
-    if is_road.any():
+    for road, out in ((True, truck), (False, per_t)):
+        if one:
+            if bool(is_road[0]) != road:
+                continue
+            rows = slice(None)
+        else:
+            rows = is_road if road else ~is_road
+            if not rows.any():
+                continue
         # the rates of corridors.costs.movement_cost, looked up once per country
-        path = MOVEMENT_RATES["road"][1:]
+        path = MOVEMENT_RATES["road" if road else "rail"][1:]
         table = country_table(costs, base.countries, *path)
-        require_params(table, country[is_road], base.countries, ".".join(path))
-        truck[is_road] = table[country[is_road]] * km[is_road]
-    if (~is_road).any():
-        path = MOVEMENT_RATES["rail"][1:]
-        table = country_table(costs, base.countries, *path)
-        require_params(table, country[~is_road], base.countries, ".".join(path))
-        per_t[~is_road] = table[country[~is_road]] * km[~is_road]
+        require_params(table, country[rows], base.countries, ".".join(path))
+        out[rows] = table[country[rows]] * km[rows]
     return Measures(country, class_code, classes, speed, km, km / speed, truck, per_t, is_road)
 
 

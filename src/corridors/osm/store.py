@@ -92,7 +92,7 @@ _EDGE_ARRAYS = (
     "edge_maxspeed", "edge_length", "edge_name", "edge_ref", "geom_offsets", "geom_x", "geom_y",
 )  # fmt: skip
 #: Arrays derived from the others at build time (a store without them computes them on load).
-_DERIVED_ARRAYS = ("edge_order", "node_component")
+_DERIVED_ARRAYS = ("edge_order", "node_component", "edge_country")
 
 
 @dataclass
@@ -108,8 +108,9 @@ class DetailedGraph:
 
     What does not depend on a request or on the costs is derived once when the network is
     built and stored beside them: ``edge_order`` (edges sorted by ``(u, v)``, each pair's in
-    row order) and ``node_component`` (weakly connected component of each node); see
-    :meth:`pair_order` and :meth:`components`, which compute them for a store written before.
+    row order), ``node_component`` (weakly connected component of each node) and
+    ``edge_country`` (the country of each edge's first node); see :meth:`pair_order`,
+    :meth:`components` and :meth:`edge_countries`, which compute them for a store written before.
     """
 
     node_osmid: np.ndarray
@@ -136,6 +137,13 @@ class DetailedGraph:
     meta: dict[str, Any] = field(default_factory=dict)
     edge_order: np.ndarray | None = None
     node_component: np.ndarray | None = None
+    edge_country: np.ndarray | None = None
+
+    def edge_countries(self) -> np.ndarray:
+        """Country index (into ``countries``) of each edge: that of its first node (stored, or computed)."""
+        if self.edge_country is None:
+            self.edge_country = self.node_country[self.edge_u]
+        return self.edge_country
 
     def pair_order(self) -> np.ndarray:
         """Edge rows sorted by ``(u, v)``, each pair's rows in row order (stored, or computed)."""
@@ -165,6 +173,7 @@ class DetailedGraph:
         order = self.pair_order()
         self.edge_order = order.astype(np.int32 if len(order) < 2**31 else np.int64)
         self.node_component = self.components().astype(np.int32)
+        self.edge_country = self.edge_countries()
         return self
 
     @property
