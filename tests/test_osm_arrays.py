@@ -16,8 +16,8 @@ import pytest
 
 from corridors import osm
 from corridors.errors import UsageError
-from corridors.osm.conflate import ConflatedGraph, NearestSearch
-from corridors.osm.countries import unit_vectors
+from corridors.osm.conflate import ConflatedGraph
+from corridors.osm.countries import NearestSearch, unit_vectors
 from corridors.osm.store import map_arrays
 from test_osm import osm_xml
 
@@ -212,3 +212,39 @@ def test_fresh_route_imports_neither_networkx_nor_the_reader(toy_osm):
     )
     assert json.loads(out.stdout)["legs"]
     assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_derived_arrays_are_stored_and_a_store_without_them_gives_the_same(toy_osm, tmp_path):
+    """Build stores the pair order, components, edge countries and the places' nearest nodes;
+    a store written before them (the same arrays without those) loads to the same network."""
+    import zipfile
+
+    from corridors.osm.store import DetailedGraph, network_dir
+
+    geodata, data_dir = toy_osm
+    folder = network_dir("toy", data_dir)
+    names = set(zipfile.ZipFile(folder / "graph.npz").namelist())
+    derived = ("edge_order", "node_component", "edge_country", "snap_query", "snap_node", "snap_chord")
+    assert {f"{k}.npy" for k in derived} <= names
+    detailed = DetailedGraph.load(folder)
+    assert len(detailed.snap_node) > 0
+    old_dir = tmp_path / "old"
+    old = DetailedGraph.load(folder)  # mapped from the built store; saved into another folder
+    for k in derived:
+        setattr(old, k, None)
+    network_dir("toy", old_dir).mkdir(parents=True)
+    old.save(network_dir("toy", old_dir))
+    assert not {f"{k}.npy" for k in derived} & set(
+        zipfile.ZipFile(network_dir("toy", old_dir) / "graph.npz").namelist()
+    )
+    new_net, old_net = osm.load_osm_network("toy", geodata, data_dir), osm.load_osm_network("toy", geodata, old_dir)
+    assert new_net.conflation == old_net.conflation
+    again = DetailedGraph.load(network_dir("toy", old_dir))
+    assert np.array_equal(again.pair_order(), detailed.edge_order)
+    assert np.array_equal(again.edge_countries(), detailed.edge_country)
+    assert np.array_equal(again.components(), detailed.node_component)
+    for ends, kwargs in ROUTES:
+        assert new_net.route(*ends, **kwargs).to_dict() == old_net.route(*ends, **kwargs).to_dict()
+    queries = [(0, 0, 67.0, 37.5), (0, -1, 67.0, 37.5)]  # not remembered: searched
+    assert detailed.nearest_nodes(queries) == again.nearest_nodes(queries)
+    assert detailed.nearest_nodes(queries)[1] is None

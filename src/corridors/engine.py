@@ -321,20 +321,36 @@ class EdgeTable(PathEngine):
         nd = len(self._det_u)
         ou = np.array([self.index[a] for a, _, _ in self.overlay], dtype=np.int64)
         ov = np.array([self.index[b] for _, b, _ in self.overlay], dtype=np.int64)
-        self.u = np.r_[self._det_u, ou].astype(np.int64)
-        self.v = np.r_[self._det_v, ov].astype(np.int64)
-        self.need = np.r_[np.where(self._det_road, ROAD, RAIL), [edge_needs(d) for d in attrs]].astype(np.uint8)
+        self.u = np.concatenate((self._det_u, ou)).astype(np.int64, copy=False)
+        self.v = np.concatenate((self._det_v, ov)).astype(np.int64, copy=False)
+        self.need = np.concatenate(
+            (np.where(self._det_road, np.uint8(ROAD), np.uint8(RAIL)), np.array([edge_needs(d) for d in attrs]))
+        ).astype(np.uint8, copy=False)
         self._link_rows = {}
         for i, d in enumerate(attrs, nd):
             self._link_rows.setdefault(edge_link(d), []).append(i)
         # rows sorted by (u, v), each pair's rows in row order (np.lexsort((v, u)) of all rows):
-        # the detailed order is computed once per network, the few overlay rows merged into it
+        # the detailed order and pair keys are computed once per network, the few overlay rows
+        # merged into them
         keys = ou * PAIR_BASE + ov
         mine = np.argsort(keys, kind="stable")
         at = np.searchsorted(self._det_pairs, keys[mine], side="right")
         self.order = np.insert(self._det_order, at, nd + mine)
-        self._group()
+        self._group_keys(np.insert(self._det_pairs, at, keys[mine]))
         self._cache: dict[Any, csr_matrix] = {}
+
+    def _group_keys(self, pairs: np.ndarray) -> None:
+        """:meth:`_group` from the sorted pair key (``u * PAIR_BASE + v``) of every row in ``order``."""
+        new = np.ones(len(pairs), dtype=bool)
+        np.not_equal(pairs[1:], pairs[:-1], out=new[1:])
+        self._starts = np.flatnonzero(new)
+        self._bounds = np.r_[self._starts, len(pairs)]
+        first = pairs[self._starts]
+        self.indices = (first & (PAIR_BASE - 1)).astype(np.int32)
+        counts = np.bincount(first >> 32, minlength=len(self.nodes))
+        self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
+        self._prices = {}
+        self._pair_lookup = (first, None)  # already sorted: what best_rows searches
 
     def extended(self, graph: ConflatedGraph) -> EdgeTable:
         """A table for a copy of the graph with extra nodes and edges (the graph's other edges unchanged)."""

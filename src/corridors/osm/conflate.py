@@ -33,7 +33,7 @@ from corridors.errors import NoRouteError, UsageError
 from corridors.geo import haversine_km, nearest_point
 from corridors.graph import CRS, SmallGraph, build_small_graph, gauge_of, node_id
 from corridors.network import Network
-from corridors.osm.countries import chord_to_km, unit_vectors
+from corridors.osm.countries import chord_to_km
 from corridors.osm.options import DEFAULT_TOLERANCE_KM
 from corridors.osm.routing import find_routes_csr
 from corridors.osm.speeds import class_factors, class_of_highway, country_table, require_params, speeds_from_factors
@@ -119,25 +119,16 @@ def _snap_places(
         {d["layer"] for _, d in coarse.nodes(data=True)} - present, key=(*LAYERS, SEA_LAYER).index
     )
     ccode = {c: i for i, c in enumerate(base.countries)}
-    searches: dict[tuple[int, str], NearestSearch | None] = {}
-    points: np.ndarray | None = None
     snapped: dict[str, tuple[int, float]] = {}
     asked = [(n, d) for n, d in sorted(coarse.nodes(data=True)) if d["layer"] in present]
-    queries = unit_vectors([d["x"] for _, d in asked], [d["y"] for _, d in asked])
-    for (n, d), q in zip(asked, queries, strict=True):
-        key = (LAYERS.index(d["layer"]), d["country"])
-        if key not in searches:
-            members = np.zeros(0, dtype=np.int64)
-            if d["country"] in ccode:
-                members = np.flatnonzero((base.node_layer == key[0]) & (base.node_country == ccode[d["country"]]))
-            if len(members) and points is None:
-                points = unit_vectors(base.node_x, base.node_y)
-            searches[key] = NearestSearch(points[members], members) if len(members) and points is not None else None
-        search = searches[key]
-        if search is None:
+    found = base.nearest_nodes(
+        [(LAYERS.index(d["layer"]), ccode.get(d["country"], -1), d["x"], d["y"]) for _, d in asked]
+    )
+    for (n, d), hit in zip(asked, found, strict=True):
+        if hit is None:
             report.snaps.append(Snap(d["place"], d["layer"], None, math.inf))
             continue
-        idx, chord = search.nearest(q)
+        idx, chord = hit
         dist = float(chord_to_km(chord))
         if dist <= tolerance_km:
             snapped[n] = (idx, dist)
@@ -145,63 +136,6 @@ def _snap_places(
         else:
             report.snaps.append(Snap(d["place"], d["layer"], None, dist))
     return snapped
-
-
-class NearestSearch:
-    """Exact nearest point (least chord) among unit vectors, by cells with bounding spheres.
-
-    The points are grouped into the cells of a coarse longitude-latitude grid; each cell
-    keeps the centre and radius of a sphere holding its points. A query visits the cells by
-    the least distance their sphere allows (the triangle inequality makes it a true lower
-    bound) and stops when the next cell cannot hold a nearer point, so it reads the points
-    of a few cells only. This is what a k-d tree answers, without importing
-    ``scipy.spatial`` (0.15 s) or building a tree over every node on each load.
-
-    Parameters
-    ----------
-    points
-        Unit vectors, one row per point (:func:`~corridors.osm.countries.unit_vectors`).
-    labels
-        What :meth:`nearest` returns for each point (default its row).
-    cells
-        About how many cells along the longer side of the grid.
-
-    """
-
-    def __init__(self, points: np.ndarray, labels: np.ndarray | None = None, cells: int = 48) -> None:
-        self.labels = np.arange(len(points)) if labels is None else np.asarray(labels)
-        xyz = np.ascontiguousarray(np.asarray(points, dtype=float).T)  # one contiguous row per axis
-        lon, lat = np.arctan2(xyz[1], xyz[0]), np.arcsin(np.clip(xyz[2], -1.0, 1.0))
-        size = max(float(max(np.ptp(lon), np.ptp(lat))) / cells, 1e-9) if len(lon) else 1.0
-        col = ((lon - lon.min()) / size).astype(np.int64) if len(lon) else lon.astype(np.int64)
-        code = ((lat - lat.min()) / size).astype(np.int64) * (int(col.max(initial=0)) + 1) + col
-        order = np.argsort(code, kind="stable")
-        code = code[order]
-        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype=np.int64)
-        self.points = xyz[:, order]
-        self.rows = order
-        self.bounds = np.r_[starts, len(order)]
-        counts = np.diff(self.bounds)
-        self.centres = np.add.reduceat(self.points, starts, axis=1) / counts if len(code) else np.zeros((3, 0))
-        spread = np.sqrt(((self.points - np.repeat(self.centres, counts, axis=1)) ** 2).sum(axis=0))
-        self.radii = np.maximum.reduceat(spread, starts) if len(code) else np.zeros(0)
-
-    def nearest(self, q: np.ndarray) -> tuple[int, float]:
-        """Label of the point nearest to the unit vector ``q`` (ties: the first point) and its chord."""
-        q = np.asarray(q, dtype=float)
-        floor = np.sqrt(((self.centres - q[:, None]) ** 2).sum(axis=0)) - self.radii
-        best, best_row = math.inf, -1
-        for c in np.argsort(floor, kind="stable"):
-            if floor[c] > best:
-                break
-            a, b = self.bounds[c], self.bounds[c + 1]
-            chord = np.linalg.norm(self.points[:, a:b].T - q, axis=1)
-            least = float(chord.min())
-            if least <= best:
-                first = int(self.rows[a:b][chord == least].min())
-                if least < best or first < best_row:
-                    best, best_row = least, first
-        return int(self.labels[best_row]), best
 
 
 def _detailed_id(base: DetailedGraph, i: int) -> str:

@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ import numpy as np
 from corridors.data import LAYERS
 from corridors.engine import PAIR_BASE
 from corridors.errors import UsageError
+from corridors.osm.countries import NearestSearch, unit_vectors
 from corridors.osm.speeds import edge_maxspeed
 
 if TYPE_CHECKING:
@@ -92,7 +93,9 @@ _EDGE_ARRAYS = (
     "edge_maxspeed", "edge_length", "edge_name", "edge_ref", "geom_offsets", "geom_x", "geom_y",
 )  # fmt: skip
 #: Arrays derived from the others at build time (a store without them computes them on load).
-_DERIVED_ARRAYS = ("edge_order", "node_component", "edge_country")
+_DERIVED_ARRAYS = ("edge_order", "node_component", "edge_country", "snap_query", "snap_node", "snap_chord")
+#: A query of :meth:`DetailedGraph.nearest_nodes`: layer index, country index (-1: none), lon, lat.
+Query = tuple[int, int, float, float]
 
 
 @dataclass
@@ -111,6 +114,8 @@ class DetailedGraph:
     row order), ``node_component`` (weakly connected component of each node) and
     ``edge_country`` (the country of each edge's first node); see :meth:`pair_order`,
     :meth:`components` and :meth:`edge_countries`, which compute them for a store written before.
+    ``snap_query``, ``snap_node`` and ``snap_chord`` hold answers of :meth:`nearest_nodes`
+    for the places of the geodata the network was built with (any other query is searched).
     """
 
     node_osmid: np.ndarray
@@ -138,6 +143,72 @@ class DetailedGraph:
     edge_order: np.ndarray | None = None
     node_component: np.ndarray | None = None
     edge_country: np.ndarray | None = None
+    snap_query: np.ndarray | None = None
+    snap_node: np.ndarray | None = None
+    snap_chord: np.ndarray | None = None
+    _memo: dict[Query, tuple[int, float]] | None = field(default=None, init=False, repr=False, compare=False)
+    _searches: dict[tuple[int, int], NearestSearch | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _points: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def nearest_nodes(self, queries: Sequence[Query]) -> list[tuple[int, float] | None]:
+        """The exact nearest node of each query among the nodes of its layer and country.
+
+        Parameters
+        ----------
+        queries
+            ``(layer index, country index, lon, lat)``; country -1 (not in ``countries``) has
+            no nodes.
+
+        Returns
+        -------
+        list
+            ``(node row, chord between unit vectors)`` per query (ties: the first row), None
+            where the layer and country have no node. Answers stored at build time are read
+            back; the others are searched (:class:`~corridors.osm.countries.NearestSearch`).
+
+        """
+        if self._memo is None:
+            self._memo = {}
+            if self.snap_query is not None and self.snap_node is not None and self.snap_chord is not None:
+                q = self.snap_query
+                keys = zip(q[:, 0].astype(np.int64).tolist(), q[:, 1].astype(np.int64).tolist(),
+                           q[:, 2].tolist(), q[:, 3].tolist(), strict=True)  # fmt: skip
+                hits = zip(self.snap_node.tolist(), self.snap_chord.tolist(), strict=True)
+                self._memo = dict(zip(keys, hits, strict=True))
+        out: list[tuple[int, float] | None] = []
+        missed = [q for q in queries if q not in self._memo]
+        vectors = unit_vectors([q[2] for q in missed], [q[3] for q in missed]) if missed else None
+        answers: dict[Query, tuple[int, float] | None] = {}
+        for q, vector in zip(missed, vectors if vectors is not None else (), strict=True):
+            search = self._search(q[0], q[1])
+            answers[q] = None if search is None else search.nearest(vector)
+        for q in queries:
+            out.append(self._memo[q] if q in self._memo else answers[q])
+        return out
+
+    def _search(self, layer: int, country: int) -> NearestSearch | None:
+        key = (layer, country)
+        if key not in self._searches:
+            members = np.zeros(0, dtype=np.int64)
+            if country >= 0:
+                members = np.flatnonzero((self.node_layer == layer) & (self.node_country == country))
+            if len(members) and self._points is None:
+                self._points = unit_vectors(self.node_x, self.node_y)
+            found = NearestSearch(self._points[members], members) if len(members) and self._points is not None else None
+            self._searches[key] = found
+        return self._searches[key]
+
+    def remember_snaps(self, queries: Sequence[Query]) -> None:
+        """Answer ``queries`` now and keep the answers (``snap_*`` arrays) for :meth:`save`."""
+        queries = list(dict.fromkeys(queries))
+        found = self.nearest_nodes(queries)
+        kept = [(q, hit) for q, hit in zip(queries, found, strict=True) if hit is not None]
+        self.snap_query = np.array([q for q, _ in kept], dtype=float).reshape(-1, 4)
+        self.snap_node = np.array([hit[0] for _, hit in kept], dtype=np.int64)
+        self.snap_chord = np.array([hit[1] for _, hit in kept], dtype=float)
+        self._memo = None
 
     def edge_countries(self) -> np.ndarray:
         """Country index (into ``countries``) of each edge: that of its first node (stored, or computed)."""
