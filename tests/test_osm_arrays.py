@@ -248,3 +248,19 @@ def test_derived_arrays_are_stored_and_a_store_without_them_gives_the_same(toy_o
     queries = [(0, 0, 67.0, 37.5), (0, -1, 67.0, 37.5)]  # not remembered: searched
     assert detailed.nearest_nodes(queries) == again.nearest_nodes(queries)
     assert detailed.nearest_nodes(queries)[1] is None
+
+
+def test_edge_table_groups_as_the_generic_grouping(toy_osm):
+    """The table merges the overlay rows into the stored detailed pairs exactly as grouping all rows would."""
+    from corridors.engine import PathEngine as Generic
+
+    net = load(toy_osm)
+    graph = net.route_graph.copy()
+    net._snap(graph, "37.95,67.02", (37.95, 67.02))
+    for table in (net.edge_table(), net.edge_table(graph)):
+        keys = table.u * (1 << 32) + table.v
+        assert np.array_equal(table.order, np.lexsort((np.arange(len(keys)), keys)))
+        got = (table._starts.copy(), table._bounds.copy(), table.indices.copy(), table.indptr.copy())
+        Generic._group(table)
+        for a, b in zip(got, (table._starts, table._bounds, table.indices, table.indptr), strict=True):
+            assert np.array_equal(a, b)

@@ -311,7 +311,7 @@ class EdgeTable(PathEngine):
         self._det_truck = measures.cost_truck
         self._det_t = measures.cost_t
         self._det_osmid = base.edge_osmid
-        self._det_order, self._det_pairs = graph.detailed_order()
+        self._det_order, self._det_pairs, self._det_starts = graph.detailed_groups()
         self.overlay = list(graph.overlay_edges)
         self._prepare()
 
@@ -329,28 +329,34 @@ class EdgeTable(PathEngine):
         self._link_rows = {}
         for i, d in enumerate(attrs, nd):
             self._link_rows.setdefault(edge_link(d), []).append(i)
-        # rows sorted by (u, v), each pair's rows in row order (np.lexsort((v, u)) of all rows):
-        # the detailed order and pair keys are computed once per network, the few overlay rows
-        # merged into them
+        # rows sorted by (u, v), each pair's rows in row order (np.lexsort((v, u)) of all rows),
+        # grouped by pair: the detailed rows' order and pairs are stored with the network, the
+        # few overlay rows (never on a detailed pair: one end is the overlay's own) merged in
+        n_det, n_pairs = len(self._det_order), len(self._det_pairs)
         keys = ou * PAIR_BASE + ov
         mine = np.argsort(keys, kind="stable")
-        at = np.searchsorted(self._det_pairs, keys[mine], side="right")
+        keys = keys[mine]
+        before = np.searchsorted(self._det_pairs, keys)  # the detailed pair each overlay row goes before
+        at = np.full(len(keys), n_det, dtype=np.int64)
+        inside = before < n_pairs
+        at[inside] = self._det_starts[before[inside]]
         self.order = np.insert(self._det_order, at, nd + mine)
-        self._group_keys(np.insert(self._det_pairs, at, keys[mine]))
+        first = np.ones(len(keys), dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        shift = np.cumsum(np.bincount(before, minlength=n_pairs + 1))[:n_pairs]  # overlay rows before each pair
+        starts = np.insert(self._det_starts + shift, before[first], (at + np.arange(len(at)))[first])
+        self._group_pairs(np.insert(self._det_pairs, before[first], keys[first]), starts)
         self._cache: dict[Any, csr_matrix] = {}
 
-    def _group_keys(self, pairs: np.ndarray) -> None:
-        """:meth:`_group` from the sorted pair key (``u * PAIR_BASE + v``) of every row in ``order``."""
-        new = np.ones(len(pairs), dtype=bool)
-        np.not_equal(pairs[1:], pairs[:-1], out=new[1:])
-        self._starts = np.flatnonzero(new)
-        self._bounds = np.r_[self._starts, len(pairs)]
-        first = pairs[self._starts]
-        self.indices = (first & (PAIR_BASE - 1)).astype(np.int32)
-        counts = np.bincount(first >> 32, minlength=len(self.nodes))
+    def _group_pairs(self, pairs: np.ndarray, starts: np.ndarray) -> None:
+        """:meth:`_group` from the sorted node pairs (``u * PAIR_BASE + v``) and where each starts in ``order``."""
+        self._starts = starts.astype(np.int64, copy=False)
+        self._bounds = np.append(self._starts, len(self.order))
+        self.indices = (pairs & (PAIR_BASE - 1)).astype(np.int32)
+        counts = np.bincount(pairs >> 32, minlength=len(self.nodes))
         self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
         self._prices = {}
-        self._pair_lookup = (first, None)  # already sorted: what best_rows searches
+        self._pair_lookup = (pairs, None)  # already sorted: what best_rows searches
 
     def extended(self, graph: ConflatedGraph) -> EdgeTable:
         """A table for a copy of the graph with extra nodes and edges (the graph's other edges unchanged)."""

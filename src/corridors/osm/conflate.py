@@ -499,22 +499,24 @@ class ConflatedGraph:
         return len(self.detailed.edge_u) + len(self.overlay_edges)
 
     # -- edges ----------------------------------------------------------------------------
-    def detailed_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """Detailed rows sorted by ``(u, v)`` (each pair's rows in row order) and their sorted pair keys."""
-        if "order" not in self._shared:
+    def detailed_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Detailed rows sorted by ``(u, v)``, the sorted node pairs and where each pair's rows start.
+
+        Each pair's rows are in row order; pairs are ``u * PAIR_BASE + v``.
+        """
+        if "groups" not in self._shared:
             base = self.detailed
-            order = base.pair_order()
-            keys = base.edge_u[order].astype(np.int64) * PAIR_BASE + base.edge_v[order]
-            self._shared["order"] = (order, keys)
-        return self._shared["order"]
+            self._shared["groups"] = (base.pair_order(), *base.pair_groups())
+        return self._shared["groups"]
 
     def detailed_rows(self, iu: int, iv: int | None = None) -> np.ndarray:
         """Detailed rows from node ``iu`` (to node ``iv``, or to any), in row order."""
-        order, keys = self.detailed_order()
+        order, keys, starts = self.detailed_groups()
         lo = iu * PAIR_BASE + (0 if iv is None else iv)
         hi = (iu + 1) * PAIR_BASE if iv is None else lo + 1
-        a, b = np.searchsorted(keys, [lo, hi])
-        return np.sort(order[a:b]) if iv is None else order[a:b]
+        a, b = np.searchsorted(keys, [lo, hi]).tolist()
+        rows = order[(starts[a] if a < len(starts) else len(order)) : (starts[b] if b < len(starts) else len(order))]
+        return np.sort(rows) if iv is None else rows
 
     def edge_attrs(self, row: int) -> dict[str, Any]:
         """Attributes of detailed edge ``row``, as :attr:`OSMNetwork.graph` holds them.

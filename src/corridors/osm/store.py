@@ -93,7 +93,9 @@ _EDGE_ARRAYS = (
     "edge_maxspeed", "edge_length", "edge_name", "edge_ref", "geom_offsets", "geom_x", "geom_y",
 )  # fmt: skip
 #: Arrays derived from the others at build time (a store without them computes them on load).
-_DERIVED_ARRAYS = ("edge_order", "node_component", "edge_country", "snap_query", "snap_node", "snap_chord")
+_DERIVED_ARRAYS = (
+    "edge_order", "pair_key", "pair_start", "node_component", "edge_country", "snap_query", "snap_node", "snap_chord",
+)  # fmt: skip
 #: A query of :meth:`DetailedGraph.nearest_nodes`: layer index, country index (-1: none), lon, lat.
 Query = tuple[int, int, float, float]
 
@@ -111,9 +113,10 @@ class DetailedGraph:
 
     What does not depend on a request or on the costs is derived once when the network is
     built and stored beside them: ``edge_order`` (edges sorted by ``(u, v)``, each pair's in
-    row order), ``node_component`` (weakly connected component of each node) and
+    row order), ``pair_key`` and ``pair_start`` (each node pair ``u * PAIR_BASE + v``, sorted,
+    and where its rows start in ``edge_order``), ``node_component`` (weakly connected component of each node) and
     ``edge_country`` (the country of each edge's first node); see :meth:`pair_order`,
-    :meth:`components` and :meth:`edge_countries`, which compute them for a store written before.
+    :meth:`pair_groups`, :meth:`components` and :meth:`edge_countries`, which compute them for a store written before.
     ``snap_query``, ``snap_node`` and ``snap_chord`` hold answers of :meth:`nearest_nodes`
     for the places of the geodata the network was built with (any other query is searched).
     """
@@ -141,6 +144,8 @@ class DetailedGraph:
     strings: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
     edge_order: np.ndarray | None = None
+    pair_key: np.ndarray | None = None
+    pair_start: np.ndarray | None = None
     node_component: np.ndarray | None = None
     edge_country: np.ndarray | None = None
     snap_query: np.ndarray | None = None
@@ -226,6 +231,17 @@ class DetailedGraph:
                 self.edge_order = np.argsort(keys, kind="stable")
         return self.edge_order
 
+    def pair_groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """The node pairs of the edges (``u * PAIR_BASE + v``, sorted) and where each starts in :meth:`pair_order`."""
+        if self.pair_key is None or self.pair_start is None:
+            order = self.pair_order()
+            keys = self.edge_u[order].astype(np.int64) * PAIR_BASE + self.edge_v[order]
+            new = np.ones(len(keys), dtype=bool)
+            np.not_equal(keys[1:], keys[:-1], out=new[1:])
+            self.pair_start = np.flatnonzero(new)
+            self.pair_key = keys[self.pair_start]
+        return self.pair_key, self.pair_start
+
     def components(self) -> np.ndarray:
         """Weakly connected component label of every node (stored, or computed)."""
         if self.node_component is None:
@@ -242,7 +258,10 @@ class DetailedGraph:
     def derive(self) -> DetailedGraph:
         """Compute the derived arrays (stored by :meth:`save`); returns self."""
         order = self.pair_order()
-        self.edge_order = order.astype(np.int32 if len(order) < 2**31 else np.int64)
+        small = np.int32 if len(order) < 2**31 else np.int64
+        self.edge_order = order.astype(small)
+        keys, starts = self.pair_groups()
+        self.pair_key, self.pair_start = keys, starts.astype(small)
         self.node_component = self.components().astype(np.int32)
         self.edge_country = self.edge_countries()
         return self
