@@ -321,8 +321,8 @@ class EdgeTable(PathEngine):
         nd = len(self._det_u)
         ou = np.array([self.index[a] for a, _, _ in self.overlay], dtype=np.int64)
         ov = np.array([self.index[b] for _, b, _ in self.overlay], dtype=np.int64)
-        self.u = np.concatenate((self._det_u, ou)).astype(np.int64, copy=False)
-        self.v = np.concatenate((self._det_v, ov)).astype(np.int64, copy=False)
+        self._ou, self._ov = ou, ov
+        self._uv: tuple[np.ndarray, np.ndarray] | None = None
         self.need = np.concatenate(
             (np.where(self._det_road, np.uint8(ROAD), np.uint8(RAIL)), np.array([edge_needs(d) for d in attrs]))
         ).astype(np.uint8, copy=False)
@@ -347,6 +347,24 @@ class EdgeTable(PathEngine):
         starts = np.insert(self._det_starts + shift, before[first], (at + np.arange(len(at)))[first])
         self._group_pairs(np.insert(self._det_pairs, before[first], keys[first]), starts)
         self._cache: dict[Any, csr_matrix] = {}
+
+    @property  # type: ignore[override]
+    def u(self) -> np.ndarray:
+        """Start node of every row (detailed rows first, then the overlay's), made when first asked for."""
+        return self._ends()[0]
+
+    @property  # type: ignore[override]
+    def v(self) -> np.ndarray:
+        """End node of every row."""
+        return self._ends()[1]
+
+    def _ends(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._uv is None:
+            self._uv = (
+                np.concatenate((self._det_u, self._ou)).astype(np.int64, copy=False),
+                np.concatenate((self._det_v, self._ov)).astype(np.int64, copy=False),
+            )
+        return self._uv
 
     def _group_pairs(self, pairs: np.ndarray, starts: np.ndarray) -> None:
         """:meth:`_group` from the sorted node pairs (``u * PAIR_BASE + v``) and where each starts in ``order``."""
@@ -388,7 +406,10 @@ class EdgeTable(PathEngine):
             c_time = model.weight(unit | {"time_h": 1.0}, objective)
             c_cost = model.weight(unit | {basis: 1.0}, objective)
             cost = self._det_truck if kind == "road" else self._det_t
-            w[:nd][rows] = c_dist * self._det_dist[rows] + c_time * self._det_time[rows] + c_cost * cost[rows]
+            if rows.all():  # one kind of row: no masks
+                w[:nd] = c_dist * self._det_dist + c_time * self._det_time + c_cost * cost
+            else:
+                w[:nd][rows] = c_dist * self._det_dist[rows] + c_time * self._det_time[rows] + c_cost * cost[rows]
         graph = self.graph
         w[nd:] = [price(model, objective, graph[a][b][k]) for a, b, k in self.overlay]
         return w

@@ -193,6 +193,7 @@ def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
             LAYERS[li], factor, country[rows], base.countries, base.edge_maxspeed[rows], costs
         )
     km = base.edge_length / 1000.0
+    present = np.flatnonzero(np.bincount(country, minlength=len(base.countries))) if one else None
     truck = np.zeros(len(km))
     per_t = np.zeros(len(km))
     for road, out in ((True, truck), (False, per_t)):
@@ -207,7 +208,8 @@ def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
         # the rates of corridors.costs.movement_cost, looked up once per country
         path = MOVEMENT_RATES["road" if road else "rail"][1:]
         table = country_table(costs, base.countries, *path)
-        require_params(table, country[rows], base.countries, ".".join(path))
+        used = present if one else country[rows]
+        require_params(table, used, base.countries, ".".join(path))
         out[rows] = table[country[rows]] * km[rows]
     return Measures(country, class_code, classes, speed, km, km / speed, truck, per_t, is_road)
 
