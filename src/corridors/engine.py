@@ -340,12 +340,14 @@ class EdgeTable(PathEngine):
         at = np.full(len(keys), n_det, dtype=np.int64)
         inside = before < n_pairs
         at[inside] = self._det_starts[before[inside]]
-        self.order = np.insert(self._det_order, at, nd + mine)
+        self.order = _insert_sorted(self._det_order, at, nd + mine)
         first = np.ones(len(keys), dtype=bool)
         np.not_equal(keys[1:], keys[:-1], out=first[1:])
-        shift = np.cumsum(np.bincount(before, minlength=n_pairs + 1))[:n_pairs]  # overlay rows before each pair
-        starts = np.insert(self._det_starts + shift, before[first], (at + np.arange(len(at)))[first])
-        self._group_pairs(np.insert(self._det_pairs, before[first], keys[first]), starts)
+        gaps = before[first]  # where each overlay pair goes among the detailed pairs
+        # a detailed pair's rows start later by the overlay rows inserted before it
+        shift = np.r_[0, np.searchsorted(before, gaps, side="right")]
+        starts = _insert_sorted(self._det_starts, gaps, (at + np.arange(len(at)))[first], shift)
+        self._group_pairs(_insert_sorted(self._det_pairs, gaps, keys[first]), starts)
         self._cache: dict[Any, csr_matrix] = {}
 
     @property  # type: ignore[override]
@@ -453,6 +455,23 @@ class EdgeTable(PathEngine):
             self._matrix(pair_w), directed=True, indices=sources, return_predecessors=True, min_only=True
         )
         return dist, pred
+
+
+def _insert_sorted(arr: np.ndarray, at: np.ndarray, values: np.ndarray, shift: np.ndarray | None = None) -> np.ndarray:
+    """``np.insert(arr, at, values)`` for sorted ``at`` and few values, by slices.
+
+    With ``shift``, the ``i``-th run of ``arr`` (before ``at[i]``; the last one after them
+    all) is increased by ``shift[i]``.
+    """
+    pieces: list[np.ndarray] = []
+    prev = 0
+    for i, a in enumerate(at.tolist()):
+        piece = arr[prev:a]
+        pieces += [piece + shift[i] if shift is not None and shift[i] else piece, values[i : i + 1]]
+        prev = a
+    last = arr[prev:]
+    pieces.append(last + shift[len(at)] if shift is not None and shift[len(at)] else last)
+    return np.concatenate(pieces).astype(np.result_type(arr, values), copy=False)
 
 
 class Solver:
