@@ -346,8 +346,8 @@ class EdgeTable(PathEngine):
         gaps = before[first]  # where each overlay pair goes among the detailed pairs
         # a detailed pair's rows start later by the overlay rows inserted before it
         shift = np.r_[0, np.searchsorted(before, gaps, side="right")]
-        starts = _insert_sorted(self._det_starts, gaps, (at + np.arange(len(at)))[first], shift)
-        self._group_pairs(_insert_sorted(self._det_pairs, gaps, keys[first]), starts)
+        bounds = _insert_sorted(self._det_starts, gaps, (at + np.arange(len(at)))[first], shift, tail=len(self.order))
+        self._group_pairs(_insert_sorted(self._det_pairs, gaps, keys[first]), bounds)
         self._cache: dict[Any, csr_matrix] = {}
 
     @property  # type: ignore[override]
@@ -368,10 +368,10 @@ class EdgeTable(PathEngine):
             )
         return self._uv
 
-    def _group_pairs(self, pairs: np.ndarray, starts: np.ndarray) -> None:
-        """:meth:`_group` from the sorted node pairs (``u * PAIR_BASE + v``) and where each starts in ``order``."""
-        self._starts = starts.astype(np.int64, copy=False)
-        self._bounds = np.append(self._starts, len(self.order))
+    def _group_pairs(self, pairs: np.ndarray, bounds: np.ndarray) -> None:
+        """:meth:`_group` from the sorted node pairs (``u * PAIR_BASE + v``) and where each starts in ``order`` (then the end)."""
+        self._bounds = bounds.astype(np.int64, copy=False)
+        self._starts = self._bounds[:-1]
         self.indices = (pairs & (PAIR_BASE - 1)).astype(np.int32)
         counts = np.bincount(pairs >> 32, minlength=len(self.nodes))
         self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
@@ -408,8 +408,11 @@ class EdgeTable(PathEngine):
             c_time = model.weight(unit | {"time_h": 1.0}, objective)
             c_cost = model.weight(unit | {basis: 1.0}, objective)
             cost = self._det_truck if kind == "road" else self._det_t
-            if rows.all():  # one kind of row: no masks
-                w[:nd] = c_dist * self._det_dist + c_time * self._det_time + c_cost * cost
+            if rows.all():  # one kind of row: no masks, one temporary ((a + b) + c as written below)
+                out = np.multiply(self._det_dist, c_dist, out=w[:nd])
+                term = np.multiply(self._det_time, c_time)
+                out += term
+                out += np.multiply(cost, c_cost, out=term)
             else:
                 w[:nd][rows] = c_dist * self._det_dist[rows] + c_time * self._det_time[rows] + c_cost * cost[rows]
         graph = self.graph
@@ -457,11 +460,13 @@ class EdgeTable(PathEngine):
         return dist, pred
 
 
-def _insert_sorted(arr: np.ndarray, at: np.ndarray, values: np.ndarray, shift: np.ndarray | None = None) -> np.ndarray:
+def _insert_sorted(
+    arr: np.ndarray, at: np.ndarray, values: np.ndarray, shift: np.ndarray | None = None, tail: int | None = None
+) -> np.ndarray:
     """``np.insert(arr, at, values)`` for sorted ``at`` and few values, by slices.
 
     With ``shift``, the ``i``-th run of ``arr`` (before ``at[i]``; the last one after them
-    all) is increased by ``shift[i]``.
+    all) is increased by ``shift[i]``; ``tail`` is appended.
     """
     pieces: list[np.ndarray] = []
     prev = 0
@@ -471,6 +476,8 @@ def _insert_sorted(arr: np.ndarray, at: np.ndarray, values: np.ndarray, shift: n
         prev = a
     last = arr[prev:]
     pieces.append(last + shift[len(at)] if shift is not None and shift[len(at)] else last)
+    if tail is not None:
+        pieces.append(np.array([tail], dtype=np.int64))
     return np.concatenate(pieces).astype(np.result_type(arr, values), copy=False)
 
 

@@ -168,10 +168,16 @@ class Measures:
 
 def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
     country = base.edge_countries()
-    layer = base.edge_layer
-    layers = np.flatnonzero(np.bincount(layer, minlength=len(LAYERS)))
-    one = len(layers) == 1  # the usual case: every row on one layer, no masks to apply
-    is_road = layer == LAYERS.index("road")
+    road_layer = LAYERS.index("road")
+    node_layers = np.flatnonzero(np.bincount(base.node_layer, minlength=len(LAYERS)))
+    one = len(node_layers) == 1 and len(country) > 0  # the usual case: every row on one layer, no masks
+    if one:  # every node, so every edge, on one layer
+        layers, layer = node_layers, None
+        is_road = np.full(len(country), bool(node_layers[0] == road_layer))
+    else:
+        layer = base.edge_layer
+        layers = np.flatnonzero(np.bincount(layer, minlength=len(LAYERS)))
+        is_road = layer == road_layer
     # one road class per distinct highway value (the last entry: untagged)
     of_value = [class_of_highway(h) for h in [*base.strings, ""]]
     classes = sorted(set(of_value))
@@ -181,7 +187,7 @@ def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
         class_code[~is_road] = -1
     speed = np.zeros(len(country))
     for li in layers:
-        rows = slice(None) if one else layer == li
+        rows = slice(None) if one or layer is None else layer == li
         factor: np.ndarray | float = 1.0
         if LAYERS[li] == "road":
             codes = class_code[rows]
