@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corridors.costs import movement_cost
 from corridors.data import LAYERS, SEA_LAYER, CostParams, Crossing, Edge, GeoData, Place
 from corridors.errors import DataError
@@ -55,11 +57,51 @@ def _line(coords: Sequence[tuple[float, float]]) -> LineString:
     return LineString(coords)
 
 
+class _Lines:
+    """Edge geometries drawn later, all at once (one shapely call for a whole graph).
+
+    An edge is added with ``geometry`` None and its attribute dict noted; :meth:`draw` sets
+    each one's LineString (the same as :func:`_line` of its points).
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[dict[str, Any], Sequence[tuple[float, float]]]] = []
+
+    def add_edge(
+        self, graph: Any, u: str, v: str, key: str, coords: Sequence[tuple[float, float]], length: float, **attrs: Any
+    ) -> None:
+        graph.add_edge(u, v, key=key, length=length, geometry=None, **attrs)
+        self.pending.append((graph[u][v][key], coords))
+
+    def draw(self) -> None:
+        if not self.pending:
+            return
+        import shapely  # deferred: shapely, only when geometry is built
+
+        points = [c if len(c) > 1 else [c[0], c[0]] for _, c in self.pending]
+        sizes = [len(c) for c in points]
+        flat = np.array([p for c in points for p in c], dtype=float)
+        lines = shapely.linestrings(flat, indices=np.repeat(np.arange(len(points)), sizes))
+        for (attrs, _), line in zip(self.pending, lines.tolist(), strict=True):
+            attrs["geometry"] = line
+        self.pending = []
+
+
 def _add_pair(
-    graph: nx.MultiDiGraph, u: str, v: str, key: str, coords: list[tuple[float, float]], **attrs: Any
+    graph: nx.MultiDiGraph,
+    u: str,
+    v: str,
+    key: str,
+    coords: list[tuple[float, float]],
+    lines: _Lines | None = None,
+    **attrs: Any,
 ) -> None:
-    """Add an edge in both directions with the geometry drawn from ``u`` to ``v``."""
+    """Add an edge in both directions with the geometry drawn from ``u`` to ``v`` (by ``lines``, later)."""
     length = attrs["distance_km"] * 1000.0
+    if lines is not None:
+        lines.add_edge(graph, u, v, key, coords, length=length, **attrs)
+        lines.add_edge(graph, v, u, key, coords[::-1], length=length, **attrs)
+        return
     graph.add_edge(u, v, key=key, length=length, geometry=_line(coords), **attrs)
     graph.add_edge(v, u, key=key, length=length, geometry=_line(coords[::-1]), **attrs)
 
@@ -265,6 +307,7 @@ def _fill_graph(graph: Any, data: GeoData, open_projects: Iterable[str]) -> None
     costs = data.costs
     opened = set(open_projects)
     places = data.places
+    lines = _Lines()
 
     for e in data.edges.values():
         if not _is_built(e.status, e.project, opened):
@@ -279,6 +322,7 @@ def _fill_graph(graph: Any, data: GeoData, open_projects: Iterable[str]) -> None
             v,
             e.id,
             coords,
+            lines,
             id=e.id,
             kind=e.mode,
             mode=e.mode,
@@ -296,15 +340,16 @@ def _fill_graph(graph: Any, data: GeoData, open_projects: Iterable[str]) -> None
     for c in data.crossings.values():
         if not _is_built(c.status, c.project, opened):
             continue
-        _add_crossing(graph, data, c)
+        _add_crossing(graph, data, c, lines)
 
     for t in data.terminals:
         a, b = node_id(t.place, t.from_layer), node_id(t.place, t.to_layer)
         if a not in graph or b not in graph:
             continue  # the place does not (yet) serve both layers
         _add_transfer(
-            graph, places[t.place], a, b, (t.from_layer, t.to_layer), t.kind, t.time_h, t.cost_usd_per_t, t.cargo
-        )
+            graph, places[t.place], a, b, (t.from_layer, t.to_layer), t.kind, t.time_h, t.cost_usd_per_t, t.cargo,
+            lines,
+        )  # fmt: skip
 
     for port in data.ports.values():
         p = places[port.place]
@@ -314,7 +359,8 @@ def _fill_graph(graph: Any, data: GeoData, open_projects: Iterable[str]) -> None
         quay = _ensure_node(graph, p, SEA_LAYER)
         for n in land:
             layers = (SEA_LAYER, graph.nodes[n]["layer"])
-            _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t)
+            _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t, None, lines)
+    lines.draw()
 
 
 def _add_transfer(
@@ -327,12 +373,13 @@ def _add_transfer(
     time_h: float,
     cost_usd_per_t: float,
     cargo: tuple[str, ...] | None = None,
+    lines: _Lines | None = None,
 ) -> None:
     """Join two layers of one place both ways (a terminal's transfer or a port's quay)."""
     key = f"{place.id}:{layers[0]}->{layers[1]}"
     extra = {"cargo": cargo} if cargo is not None else {}
     _add_pair(
-        graph, a, b, key, [(place.lon, place.lat)], id=key, kind="transfer", mode="transfer",
+        graph, a, b, key, [(place.lon, place.lat)], lines, id=key, kind="transfer", mode="transfer",
         layer=f"{layers[0]}<->{layers[1]}", transfer_kind=kind, distance_km=0.0, time_h=time_h,
         cost_usd_per_t=cost_usd_per_t, country=place.country, **extra,
     )  # fmt: skip
@@ -343,7 +390,7 @@ def _is_built(status: str, project: str, opened: set[str]) -> bool:
     return status == "open" or (status in ("planned", "under_construction") and project in opened)
 
 
-def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
+def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing, lines: _Lines) -> None:
     a, b = data.places[c.af_place], data.places[c.partner_place]
     distance = haversine_km(a.lat, a.lon, b.lat, b.lon)
     group = data.groups.get(c.closure_group)
@@ -379,7 +426,7 @@ def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
         coords = [(a.lon, a.lat), (b.lon, b.lat)]
         fees = {p.id: road_entry_fee(data, p.country) for p in (a, b)} if mode == "road" else {}
         if not any(fees.values()):
-            _add_pair(graph, u, v, f"{c.id}:{mode}", coords, **attrs)
+            _add_pair(graph, u, v, f"{c.id}:{mode}", coords, lines, **attrs)
             continue
         # A truck entering a country pays that country's entry fee for foreign trucks: the
         # two directions of a road crossing differ by the fee of the country each one enters.
@@ -387,8 +434,8 @@ def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
         for s, t, into, line in ((u, v, b, coords), (v, u, a, coords[::-1])):
             fee = fees[into.id]
             cost = attrs["cost_usd_per_truck"] + fee
-            graph.add_edge(
-                s, t, key=f"{c.id}:{mode}", length=length, geometry=_line(line),
+            lines.add_edge(
+                graph, s, t, f"{c.id}:{mode}", line, length=length,
                 **(attrs | {"cost_usd_per_truck": cost, "entry_fee_usd_per_truck": fee}),
             )  # fmt: skip
 
