@@ -106,6 +106,7 @@ class PathEngine:
         self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
         self._prices: dict[tuple[CostModel, str], np.ndarray] = {}
         self._pair_lookup: tuple[np.ndarray, np.ndarray | None] | None = None
+        self._crossing_of: dict[int, str] | None = None
 
     # -- pricing and restrictions ---------------------------------------------------------
     def prices(self, model: CostModel, objective: str) -> np.ndarray:
@@ -183,6 +184,18 @@ class PathEngine:
             rows[j] = parallel[int(np.argmin(w[parallel]))]
         return rows
 
+    def row_attrs(self, rows: Sequence[int]) -> list[Mapping[str, Any]]:
+        """Attributes of the graph edge of each row (the graph's own dicts)."""
+        raise NotImplementedError
+
+    def crossing_of(self, row: int) -> str | None:
+        """The crossing id of a row if it is a crossing edge (read from the links avoiding removes), else None."""
+        if self._crossing_of is None:
+            self._crossing_of = {
+                r: link[1] for link, rows in self._link_rows.items() if link[0] == "crossing" for r in rows
+            }
+        return self._crossing_of.get(row)
+
     def key_of(self, row: int) -> Hashable:
         """The graph key of one row."""
         raise NotImplementedError
@@ -231,6 +244,10 @@ class GraphEngine(PathEngine):
     def key_of(self, row: int) -> Hashable:
         """The graph key of one row."""
         return self.rows[row][2]
+
+    def row_attrs(self, rows: Sequence[int]) -> list[Mapping[str, Any]]:
+        """Attributes of the graph edge of each row (the graph's own dicts)."""
+        return [self.rows[r][3] for r in rows]
 
     def search(self, w: np.ndarray, pair_w: np.ndarray, sources: list[int]) -> tuple[list[float], list[int]]:
         """Dijkstra from ``sources``: networkx's heap entries and relaxation order, so its tie-breaks."""
@@ -377,6 +394,7 @@ class EdgeTable(PathEngine):
         self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
         self._prices = {}
         self._pair_lookup = (pairs, None)  # already sorted: what best_rows searches
+        self._crossing_of = None
 
     def extended(self, graph: ConflatedGraph) -> EdgeTable:
         """A table for a copy of the graph with extra nodes and edges (the graph's other edges unchanged)."""
@@ -430,6 +448,20 @@ class EdgeTable(PathEngine):
         """The graph key of one row."""
         nd = len(self._det_u)
         return int(self._det_key[row]) if row < nd else self.overlay[row - nd][2]
+
+    def row_attrs(self, rows: Sequence[int]) -> list[Mapping[str, Any]]:
+        """Attributes of each row's edge: detailed rows read from the arrays at once, overlay rows from the graph."""
+        nd = len(self._det_u)
+        detailed = iter(self.graph.edge_attrs_many([r for r in rows if r < nd]))
+        graph = self.graph
+        out: list[Mapping[str, Any]] = []
+        for r in rows:
+            if r < nd:
+                out.append(next(detailed))
+            else:
+                a, b, k = self.overlay[r - nd]
+                out.append(graph[a][b][k])
+        return out
 
     def matrix(self, model: CostModel, objective: str, restrictions: Restrictions) -> csr_matrix:
         """The collapsed CSR matrix (cheapest usable row per node pair), cached."""
@@ -548,6 +580,15 @@ class Solver:
     def best_key(self, u: str, v: str) -> Hashable:
         """Key of the cheapest usable parallel edge from ``u`` to ``v`` (ties: the least key)."""
         return self.engine.key_of(self.engine.best_row(self.row_weights, u, v))
+
+    def crossings_on(self, path: Sequence[str]) -> tuple[str, ...]:
+        """Crossing ids used along a node path (on its cheapest parallel edges), in order."""
+        rows = self.engine.best_rows(self.row_weights, path).tolist()
+        return tuple(c for c in map(self.engine.crossing_of, rows) if c is not None)
+
+    def path_edges(self, path: Sequence[str]) -> list[Mapping[str, Any]]:
+        """Attributes of the cheapest parallel edge of every step of a node path."""
+        return self.engine.row_attrs(self.engine.best_rows(self.row_weights, path).tolist())
 
     def best_keys(self, path: Sequence[str]) -> list[Hashable]:
         """:meth:`best_key` of every step of a node path, found at once."""

@@ -284,8 +284,7 @@ def build_route(
     """
     model = router.model
     legs = []
-    for (u, v), key in zip(itertools.pairwise(path), router.best_keys(path), strict=True):
-        d = graph[u][v][key]
+    for (u, v), d in zip(itertools.pairwise(path), router.path_edges(path), strict=True):
         nu, nv = graph.nodes[u], graph.nodes[v]
         per_t = model.cost_per_t(d)
         leg = Leg(

@@ -34,13 +34,8 @@ Endpoint = tuple[str, str, list[str]]  # (place id, display name, graph nodes)
 
 
 def crossings_on(graph: nx.MultiDiGraph, solver: Solver, path: Sequence[str]) -> tuple[str, ...]:
-    """Crossing ids used along a node path, in order."""
-    out = []
-    for (u, v), key in zip(itertools.pairwise(path), solver.best_keys(path), strict=True):
-        attrs = graph[u][v][key]
-        if attrs["kind"] == "crossing":
-            out.append(attrs["crossing_id"])
-    return tuple(out)
+    """Crossing ids used along a node path, in order (``graph``: the graph it was found on)."""
+    return solver.crossings_on(path)
 
 
 def find_routes(

@@ -542,7 +542,26 @@ class ConflatedGraph:
             made[row] = d
         return d
 
-    def _edge_attrs(self, row: int) -> dict[str, Any]:
+    def edge_attrs_many(self, rows: Sequence[int]) -> list[dict[str, Any]]:
+        """:meth:`edge_attrs` of several rows, the geometries of those not yet made drawn in one call."""
+        import shapely  # deferred: shapely, only when geometry is built
+
+        made: dict[int, dict[str, Any]] = self._shared.setdefault("attrs", {})
+        new = list(dict.fromkeys(r for r in rows if r not in made))
+        if new:
+            base = self.detailed
+            a, b = base.geom_offsets[new], base.geom_offsets[np.asarray(new) + 1]
+            take = np.concatenate([np.arange(i, j) for i, j in zip(a.tolist(), b.tolist(), strict=True)])
+            lines = shapely.linestrings(
+                base.geom_x[take], base.geom_y[take], indices=np.repeat(np.arange(len(new)), b - a)
+            ).tolist()
+            for r, line in zip(new, lines, strict=True):
+                if len(made) >= 1 << 14:
+                    made.pop(next(iter(made)))
+                made[r] = self._edge_attrs(r, line)
+        return [made[r] if r in made else self.edge_attrs(r) for r in rows]
+
+    def _edge_attrs(self, row: int, geom: Any = None) -> dict[str, Any]:
         import shapely  # deferred: shapely, only when geometry is built
 
         base, m = self.detailed, self.measures
@@ -551,8 +570,9 @@ class ConflatedGraph:
         osmid = int(base.edge_osmid[row])
         code = int(m.class_code[row])
         hours = float(m.time_h[row])
-        a, b = int(base.geom_offsets[row]), int(base.geom_offsets[row + 1])
-        geom = shapely.linestrings(base.geom_x[a:b], base.geom_y[a:b])
+        if geom is None:
+            a, b = int(base.geom_offsets[row]), int(base.geom_offsets[row + 1])
+            geom = shapely.linestrings(base.geom_x[a:b], base.geom_y[a:b])
         d: dict[str, Any] = {
             "id": f"way/{osmid}", "kind": "road" if road else "rail", "mode": "road" if road else "rail",
             "layer": LAYERS[li], "gauge_mm": gauge_of(LAYERS[li]), "road_class": m.classes[code] if code >= 0 else None,
