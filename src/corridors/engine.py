@@ -140,9 +140,13 @@ class PathEngine:
         return None
 
     def weights(self, model: CostModel, objective: str, restrictions: Restrictions) -> np.ndarray:
-        """Weight of every row; inf where the cargo or the restrictions do not allow it."""
+        """Weight of every row; inf where the cargo or the restrictions do not allow it (read-only)."""
         w = self.prices(model, objective)
-        return np.where(self.mask(restrictions), w, np.inf)
+        ok = self.mask(restrictions)
+        # nothing removed: a view of the cached prices, not a copy
+        out = w.view() if ok.all() else np.where(ok, w, np.inf)
+        out.flags.writeable = False
+        return out
 
     def collapse(self, w: np.ndarray) -> np.ndarray:
         """Least row weight of each node pair (CSR order of ``indices``); inf if none usable."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -54,13 +55,19 @@ class Leg:
 
     def to_dict(self) -> dict[str, Any]:
         """The leg as the JSON schema gives it (``from``/``to`` are display names)."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "coords"}  # values are scalars
+        d = {name: getattr(self, name) for name in _leg_fields()}  # values are scalars
         out = {"from": d.pop("from_name"), "to": d.pop("to_name")}
         out.update(d)
         for key in ("distance_km", "time_h", "cost_usd", "cost_usd_per_t", "generalized_cost", "fee_usd"):
             if out[key] is not None:
                 out[key] = round(out[key], 2)
         return out
+
+
+@functools.cache
+def _leg_fields() -> tuple[str, ...]:
+    """The fields of :class:`Leg` that its JSON form holds (all but ``coords``), in order."""
+    return tuple(f.name for f in fields(Leg) if f.name != "coords")
 
 
 @dataclass
