@@ -150,6 +150,8 @@ class PathEngine:
 
     def collapse(self, w: np.ndarray) -> np.ndarray:
         """Least row weight of each node pair (CSR order of ``indices``); inf if none usable."""
+        if len(self._starts) == len(w):  # every pair has one row: nothing to collapse
+            return w[self.order]
         return np.minimum.reduceat(w[self.order], self._starts) if len(w) else w
 
     def pair(self, u: str, v: str) -> int:

@@ -103,7 +103,10 @@ class Route:
         Distance (km), time (hours and days), cost (USD per shipment and per tonne) and
         generalized cost (USD per tonne, and per shipment).
         """
-        legs = [leg.to_dict() for leg in self.leg_list]
+        return self._totals([leg.to_dict() for leg in self.leg_list])
+
+    def _totals(self, legs: list[dict[str, Any]]) -> dict[str, float]:
+        """:attr:`totals` from the legs' JSON form (:meth:`Leg.to_dict` of each)."""
         cost = round(sum(leg["cost_usd"] for leg in legs), 2)
         time_h = round(sum(leg["time_h"] for leg in legs), 2)
         gen = sum(leg.generalized_cost for leg in self.leg_list)
@@ -178,6 +181,7 @@ class Route:
 
     def to_dict(self, with_alternatives: bool = True) -> dict[str, Any]:
         """The route in the JSON output schema (README, "JSON output")."""
+        legs = [leg.to_dict() for leg in self.leg_list]
         out: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "origin": self.origin,
@@ -185,10 +189,10 @@ class Route:
             "cargo": self.cargo,
             "objective": self.objective,
             "tonnes": self.tonnes,
-            "totals": self.totals,
+            "totals": self._totals(legs),
             "crossings": self.crossings,
             "transfers": self.transfers,
-            "legs": [leg.to_dict() for leg in self.leg_list],
+            "legs": legs,
         }
         if with_alternatives and len(self.alternatives) > 1:
             out["alternatives"] = [r.to_dict(with_alternatives=False) for r in self.alternatives]
