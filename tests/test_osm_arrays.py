@@ -16,8 +16,8 @@ import pytest
 
 from corridors import osm
 from corridors.errors import UsageError
-from corridors.osm.conflate import ConflatedGraph, NearestSearch
-from corridors.osm.countries import unit_vectors
+from corridors.osm.conflate import ConflatedGraph
+from corridors.osm.countries import NearestSearch, unit_vectors
 from corridors.osm.store import map_arrays
 from test_osm import osm_xml
 
@@ -171,3 +171,96 @@ def test_damaged_archive_is_a_usage_error(toy_osm, tmp_path):
     (folder / "graph.npz").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(UsageError, match="damaged"):
         osm.load_osm_network("t", geodata, tmp_path)
+
+
+def test_small_graph_is_the_networkx_graph():
+    """The corridor graph built without networkx has the same nodes, edges, keys, order and attributes."""
+    from corridors.checks import load_geodata
+    from corridors.graph import build_graph, build_small_graph
+
+    data = load_geodata()
+    projects = sorted({e.project for e in data.edges.values() if e.project})
+    for opened in ((), projects):
+        small = build_small_graph(data, opened)
+        assert signature(small.to_networkx()) == signature(build_graph(data, opened))
+        copied = small.copy()
+        assert signature(copied.to_networkx()) == signature(small.to_networkx())
+        n = next(iter(small))
+        assert copied.nodes[n] == small.nodes[n] and copied.nodes[n] is not small.nodes[n]
+        assert sorted(small.out_edges(n, keys=True)) == sorted(build_graph(data, opened).out_edges(n, keys=True))
+    g = build_small_graph(data)
+    assert g.add_edge("a", "b") == 0 and g.add_edge("a", "b") == 1 and g.add_edge("a", "b", key="k") == "k"
+    assert g.in_edges("b", keys=True) == [("a", "b", 0), ("a", "b", 1), ("a", "b", "k")]
+
+
+def test_fresh_route_imports_neither_networkx_nor_the_reader(toy_osm):
+    """``corridors route --network`` in a fresh process reads the arrays without networkx or osm.read."""
+    import os
+    import subprocess
+    import sys
+
+    geodata, data_dir = toy_osm
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['corridors', 'route', 'Uzcity', 'Afcity', '--network', 'toy', '--geodata', sys.argv[1], '--json']\n"
+        "try:\n    runpy.run_module('corridors', run_name='__main__')\nexcept SystemExit as e:\n    assert e.code == 0\n"
+        "print(sorted(m for m in ('networkx', 'corridors.osm.read', 'geopandas') if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = os.environ | {"CORRIDORS_DATA": str(data_dir)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(geodata.directory)], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout)["legs"]
+    assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_derived_arrays_are_stored_and_a_store_without_them_gives_the_same(toy_osm, tmp_path):
+    """Build stores the pair order, components, edge countries and the places' nearest nodes;
+    a store written before them (the same arrays without those) loads to the same network."""
+    import zipfile
+
+    from corridors.osm.store import DetailedGraph, network_dir
+
+    geodata, data_dir = toy_osm
+    folder = network_dir("toy", data_dir)
+    names = set(zipfile.ZipFile(folder / "graph.npz").namelist())
+    derived = ("edge_order", "node_component", "edge_country", "snap_query", "snap_node", "snap_chord")
+    assert {f"{k}.npy" for k in derived} <= names
+    detailed = DetailedGraph.load(folder)
+    assert len(detailed.snap_node) > 0
+    old_dir = tmp_path / "old"
+    old = DetailedGraph.load(folder)  # mapped from the built store; saved into another folder
+    for k in derived:
+        setattr(old, k, None)
+    network_dir("toy", old_dir).mkdir(parents=True)
+    old.save(network_dir("toy", old_dir))
+    assert not {f"{k}.npy" for k in derived} & set(
+        zipfile.ZipFile(network_dir("toy", old_dir) / "graph.npz").namelist()
+    )
+    new_net, old_net = osm.load_osm_network("toy", geodata, data_dir), osm.load_osm_network("toy", geodata, old_dir)
+    assert new_net.conflation == old_net.conflation
+    again = DetailedGraph.load(network_dir("toy", old_dir))
+    assert np.array_equal(again.pair_order(), detailed.edge_order)
+    assert np.array_equal(again.edge_countries(), detailed.edge_country)
+    assert np.array_equal(again.components(), detailed.node_component)
+    for ends, kwargs in ROUTES:
+        assert new_net.route(*ends, **kwargs).to_dict() == old_net.route(*ends, **kwargs).to_dict()
+    queries = [(0, 0, 67.0, 37.5), (0, -1, 67.0, 37.5)]  # not remembered: searched
+    assert detailed.nearest_nodes(queries) == again.nearest_nodes(queries)
+    assert detailed.nearest_nodes(queries)[1] is None
+
+
+def test_edge_table_groups_as_the_generic_grouping(toy_osm):
+    """The table merges the overlay rows into the stored detailed pairs exactly as grouping all rows would."""
+    from corridors.engine import PathEngine as Generic
+
+    net = load(toy_osm)
+    graph = net.route_graph.copy()
+    net._snap(graph, "37.95,67.02", (37.95, 67.02))
+    for table in (net.edge_table(), net.edge_table(graph)):
+        keys = table.u * (1 << 32) + table.v
+        assert np.array_equal(table.order, np.lexsort((np.arange(len(keys)), keys)))
+        got = (table._starts.copy(), table._bounds.copy(), table.indices.copy(), table.indptr.copy())
+        Generic._group(table)
+        for a, b in zip(got, (table._starts, table._bounds, table.indices, table.indptr), strict=True):
+            assert np.array_equal(a, b)

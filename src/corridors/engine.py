@@ -77,6 +77,29 @@ def price(model: CostModel, objective: str, attrs: Mapping[str, Any]) -> float:
     return model.weight(attrs, objective) if model.handles(attrs) else math.inf
 
 
+def least_per_pair(w: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Least row weight of each node pair: the one collapse of parallel rows.
+
+    Parameters
+    ----------
+    w
+        Weight of every row.
+    order
+        Rows sorted by node pair (see :class:`PairGroups`).
+    starts
+        Position in ``order`` where each pair's rows start.
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per pair, in pair order (inf where no row of the pair is usable).
+
+    """
+    if len(starts) == len(w):  # every pair has one row: nothing to collapse
+        return w[order]
+    return np.minimum.reduceat(w[order], starts) if len(w) else w
+
+
 class PairGroups:
     """Rows grouped by node pair: the one collapse of parallel edges to the cheapest.
 
@@ -108,7 +131,7 @@ class PairGroups:
 
     def least(self, w: np.ndarray) -> np.ndarray:
         """Least row weight of each pair (inf if none usable)."""
-        return np.minimum.reduceat(w[self.order], self.starts) if len(w) else w
+        return least_per_pair(w, self.order, self.starts)
 
     def best_rows(self, w: np.ndarray) -> np.ndarray:
         """The row of each pair with the least weight (equal weights: the first in ``order``)."""
@@ -144,6 +167,8 @@ class PathEngine:
         self._starts, self._bounds = pairs.starts, pairs.bounds
         self.indices, self.indptr = pairs.indices, pairs.indptr
         self._prices: dict[tuple[CostModel, str], np.ndarray] = {}
+        self._pair_lookup: tuple[np.ndarray, np.ndarray | None] | None = None
+        self._crossing_of: dict[int, str] | None = None
 
     # -- pricing and restrictions ---------------------------------------------------------
     def prices(self, model: CostModel, objective: str) -> np.ndarray:
@@ -177,13 +202,17 @@ class PathEngine:
         return None
 
     def weights(self, model: CostModel, objective: str, restrictions: Restrictions) -> np.ndarray:
-        """Weight of every row; inf where the cargo or the restrictions do not allow it."""
+        """Weight of every row; inf where the cargo or the restrictions do not allow it (read-only)."""
         w = self.prices(model, objective)
-        return np.where(self.mask(restrictions), w, np.inf)
+        ok = self.mask(restrictions)
+        # nothing removed: a view of the cached prices, not a copy
+        out = w.view() if ok.all() else np.where(ok, w, np.inf)
+        out.flags.writeable = False
+        return out
 
     def collapse(self, w: np.ndarray) -> np.ndarray:
         """Least row weight of each node pair (CSR order of ``indices``); inf if none usable."""
-        return self.pairs.least(w)
+        return least_per_pair(w, self.order, self._starts)
 
     def pair(self, u: str, v: str) -> int:
         """Position of the node pair ``(u, v)`` in the CSR structure."""
@@ -196,6 +225,42 @@ class PathEngine:
         g = self.pair(u, v)
         rows = self.order[self._bounds[g] : self._bounds[g + 1]]
         return int(rows[int(np.argmin(w[rows]))])
+
+    def best_rows(self, w: np.ndarray, path: Sequence[str]) -> np.ndarray:
+        """:meth:`best_row` of every step of a node path at once (one row per consecutive pair)."""
+        if len(path) < 2:
+            return np.zeros(0, dtype=np.int64)
+        if self._pair_lookup is None:  # the pair key of each CSR position, and its sort order if unsorted
+            keys = np.repeat(np.arange(len(self.nodes), dtype=np.int64), np.diff(self.indptr)) * PAIR_BASE
+            keys += self.indices
+            sorted_ = len(keys) < 2 or bool((keys[1:] > keys[:-1]).all())
+            self._pair_lookup = (keys, None if sorted_ else np.argsort(keys, kind="stable"))
+        keys, sorter = self._pair_lookup
+        at = np.array([self.index[n] for n in path], dtype=np.int64)
+        wanted = at[:-1] * PAIR_BASE + at[1:]
+        g = np.searchsorted(keys, wanted, sorter=sorter)
+        if sorter is not None:
+            g = sorter[np.minimum(g, len(sorter) - 1)]
+        if not bool((keys[g] == wanted).all()):
+            raise KeyError("a step of the path is not an edge")
+        lo, hi = self._bounds[g], self._bounds[g + 1]
+        rows = self.order[lo]
+        for j in np.flatnonzero(hi - lo > 1).tolist():
+            parallel = self.order[lo[j] : hi[j]]
+            rows[j] = parallel[int(np.argmin(w[parallel]))]
+        return rows
+
+    def row_attrs(self, rows: Sequence[int]) -> list[Mapping[str, Any]]:
+        """Attributes of the graph edge of each row (the graph's own dicts)."""
+        raise NotImplementedError
+
+    def crossing_of(self, row: int) -> str | None:
+        """The crossing id of a row if it is a crossing edge (read from the links avoiding removes), else None."""
+        if self._crossing_of is None:
+            self._crossing_of = {
+                r: link[1] for link, rows in self._link_rows.items() if link[0] == "crossing" for r in rows
+            }
+        return self._crossing_of.get(row)
 
     def key_of(self, row: int) -> Hashable:
         """The graph key of one row."""
@@ -245,6 +310,10 @@ class GraphEngine(PathEngine):
     def key_of(self, row: int) -> Hashable:
         """The graph key of one row."""
         return self.rows[row][2]
+
+    def row_attrs(self, rows: Sequence[int]) -> list[Mapping[str, Any]]:
+        """Attributes of the graph edge of each row (the graph's own dicts)."""
+        return [self.rows[r][3] for r in rows]
 
     def search(self, w: np.ndarray, pair_w: np.ndarray, sources: list[int]) -> tuple[list[float], list[int]]:
         """Dijkstra from ``sources``: networkx's heap entries and relaxation order, so its tie-breaks."""
@@ -325,7 +394,7 @@ class EdgeTable(PathEngine):
         self._det_truck = measures.cost_truck
         self._det_t = measures.cost_t
         self._det_osmid = base.edge_osmid
-        self._det_order, self._det_pairs = graph.detailed_order()
+        self._det_order, self._det_pairs, self._det_starts = graph.detailed_groups()
         self.overlay = list(graph.overlay_edges)
         self._prepare()
 
@@ -335,20 +404,63 @@ class EdgeTable(PathEngine):
         nd = len(self._det_u)
         ou = np.array([self.index[a] for a, _, _ in self.overlay], dtype=np.int64)
         ov = np.array([self.index[b] for _, b, _ in self.overlay], dtype=np.int64)
-        self.u = np.r_[self._det_u, ou].astype(np.int64)
-        self.v = np.r_[self._det_v, ov].astype(np.int64)
-        self.need = np.r_[np.where(self._det_road, ROAD, RAIL), [edge_needs(d) for d in attrs]].astype(np.uint8)
+        self._ou, self._ov = ou, ov
+        self._uv: tuple[np.ndarray, np.ndarray] | None = None
+        self.need = np.concatenate(
+            (np.where(self._det_road, np.uint8(ROAD), np.uint8(RAIL)), np.array([edge_needs(d) for d in attrs]))
+        ).astype(np.uint8, copy=False)
         self._link_rows = {}
         for i, d in enumerate(attrs, nd):
             self._link_rows.setdefault(edge_link(d), []).append(i)
-        # rows sorted by (u, v), each pair's rows in row order (np.lexsort((v, u)) of all rows):
-        # the detailed order is computed once per network, the few overlay rows merged into it
+        # rows sorted by (u, v), each pair's rows in row order (np.lexsort((v, u)) of all rows),
+        # grouped by pair: the detailed rows' order and pairs are stored with the network, the
+        # few overlay rows (never on a detailed pair: one end is the overlay's own) merged in
+        n_det, n_pairs = len(self._det_order), len(self._det_pairs)
         keys = ou * PAIR_BASE + ov
         mine = np.argsort(keys, kind="stable")
-        at = np.searchsorted(self._det_pairs, keys[mine], side="right")
-        self.order = np.insert(self._det_order, at, nd + mine)
-        self._group()
+        keys = keys[mine]
+        before = np.searchsorted(self._det_pairs, keys)  # the detailed pair each overlay row goes before
+        at = np.full(len(keys), n_det, dtype=np.int64)
+        inside = before < n_pairs
+        at[inside] = self._det_starts[before[inside]]
+        self.order = _insert_sorted(self._det_order, at, nd + mine)
+        first = np.ones(len(keys), dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        gaps = before[first]  # where each overlay pair goes among the detailed pairs
+        # a detailed pair's rows start later by the overlay rows inserted before it
+        shift = np.r_[0, np.searchsorted(before, gaps, side="right")]
+        bounds = _insert_sorted(self._det_starts, gaps, (at + np.arange(len(at)))[first], shift, tail=len(self.order))
+        self._group_pairs(_insert_sorted(self._det_pairs, gaps, keys[first]), bounds)
         self._cache: dict[Any, csr_matrix] = {}
+
+    @property  # type: ignore[override]
+    def u(self) -> np.ndarray:
+        """Start node of every row (detailed rows first, then the overlay's), made when first asked for."""
+        return self._ends()[0]
+
+    @property  # type: ignore[override]
+    def v(self) -> np.ndarray:
+        """End node of every row."""
+        return self._ends()[1]
+
+    def _ends(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._uv is None:
+            self._uv = (
+                np.concatenate((self._det_u, self._ou)).astype(np.int64, copy=False),
+                np.concatenate((self._det_v, self._ov)).astype(np.int64, copy=False),
+            )
+        return self._uv
+
+    def _group_pairs(self, pairs: np.ndarray, bounds: np.ndarray) -> None:
+        """:meth:`_group` from the sorted node pairs (``u * PAIR_BASE + v``) and where each starts in ``order`` (then the end)."""
+        self._bounds = bounds.astype(np.int64, copy=False)
+        self._starts = self._bounds[:-1]
+        self.indices = (pairs & (PAIR_BASE - 1)).astype(np.int32)
+        counts = np.bincount(pairs >> 32, minlength=len(self.nodes))
+        self.indptr = np.r_[0, np.cumsum(counts)].astype(np.int32)
+        self._prices = {}
+        self._pair_lookup = (pairs, None)  # already sorted: what best_rows searches
+        self._crossing_of = None
 
     def extended(self, graph: ConflatedGraph) -> EdgeTable:
         """A table for a copy of the graph with extra nodes and edges (the graph's other edges unchanged)."""
@@ -380,7 +492,13 @@ class EdgeTable(PathEngine):
             c_time = model.weight(unit | {"time_h": 1.0}, objective)
             c_cost = model.weight(unit | {basis: 1.0}, objective)
             cost = self._det_truck if kind == "road" else self._det_t
-            w[:nd][rows] = c_dist * self._det_dist[rows] + c_time * self._det_time[rows] + c_cost * cost[rows]
+            if rows.all():  # one kind of row: no masks, one temporary ((a + b) + c as written below)
+                out = np.multiply(self._det_dist, c_dist, out=w[:nd])
+                term = np.multiply(self._det_time, c_time)
+                out += term
+                out += np.multiply(cost, c_cost, out=term)
+            else:
+                w[:nd][rows] = c_dist * self._det_dist[rows] + c_time * self._det_time[rows] + c_cost * cost[rows]
         graph = self.graph
         w[nd:] = [price(model, objective, graph[a][b][k]) for a, b, k in self.overlay]
         return w
@@ -396,6 +514,20 @@ class EdgeTable(PathEngine):
         """The graph key of one row."""
         nd = len(self._det_u)
         return int(self._det_key[row]) if row < nd else self.overlay[row - nd][2]
+
+    def row_attrs(self, rows: Sequence[int]) -> list[Mapping[str, Any]]:
+        """Attributes of each row's edge: detailed rows read from the arrays at once, overlay rows from the graph."""
+        nd = len(self._det_u)
+        detailed = iter(self.graph.edge_attrs_many([r for r in rows if r < nd]))
+        graph = self.graph
+        out: list[Mapping[str, Any]] = []
+        for r in rows:
+            if r < nd:
+                out.append(next(detailed))
+            else:
+                a, b, k = self.overlay[r - nd]
+                out.append(graph[a][b][k])
+        return out
 
     def matrix(self, model: CostModel, objective: str, restrictions: Restrictions) -> csr_matrix:
         """The collapsed CSR matrix (cheapest usable row per node pair), cached."""
@@ -424,6 +556,27 @@ class EdgeTable(PathEngine):
             self._matrix(pair_w), directed=True, indices=sources, return_predecessors=True, min_only=True
         )
         return dist, pred
+
+
+def _insert_sorted(
+    arr: np.ndarray, at: np.ndarray, values: np.ndarray, shift: np.ndarray | None = None, tail: int | None = None
+) -> np.ndarray:
+    """``np.insert(arr, at, values)`` for sorted ``at`` and few values, by slices.
+
+    With ``shift``, the ``i``-th run of ``arr`` (before ``at[i]``; the last one after them
+    all) is increased by ``shift[i]``; ``tail`` is appended.
+    """
+    pieces: list[np.ndarray] = []
+    prev = 0
+    for i, a in enumerate(at.tolist()):
+        piece = arr[prev:a]
+        pieces += [piece + shift[i] if shift is not None and shift[i] else piece, values[i : i + 1]]
+        prev = a
+    last = arr[prev:]
+    pieces.append(last + shift[len(at)] if shift is not None and shift[len(at)] else last)
+    if tail is not None:
+        pieces.append(np.array([tail], dtype=np.int64))
+    return np.concatenate(pieces).astype(np.result_type(arr, values), copy=False)
 
 
 class Solver:
@@ -493,6 +646,20 @@ class Solver:
     def best_key(self, u: str, v: str) -> Hashable:
         """Key of the cheapest usable parallel edge from ``u`` to ``v`` (ties: the least key)."""
         return self.engine.key_of(self.engine.best_row(self.row_weights, u, v))
+
+    def crossings_on(self, path: Sequence[str]) -> tuple[str, ...]:
+        """Crossing ids used along a node path (on its cheapest parallel edges), in order."""
+        rows = self.engine.best_rows(self.row_weights, path).tolist()
+        return tuple(c for c in map(self.engine.crossing_of, rows) if c is not None)
+
+    def path_edges(self, path: Sequence[str]) -> list[Mapping[str, Any]]:
+        """Attributes of the cheapest parallel edge of every step of a node path."""
+        return self.engine.row_attrs(self.engine.best_rows(self.row_weights, path).tolist())
+
+    def best_keys(self, path: Sequence[str]) -> list[Hashable]:
+        """:meth:`best_key` of every step of a node path, found at once."""
+        key_of = self.engine.key_of
+        return [key_of(r) for r in self.engine.best_rows(self.row_weights, path).tolist()]
 
 
 def shortest_via(

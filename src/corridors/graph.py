@@ -15,16 +15,19 @@ the OSM builders) is checked once where it enters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-from shapely.geometry import LineString
+import numpy as np
 
 from corridors.costs import movement_cost
 from corridors.data import LAYERS, SEA_LAYER, CostParams, Crossing, Edge, GeoData, Place
 from corridors.errors import DataError
 from corridors.geo import haversine_km
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from shapely.geometry import LineString
 
 CRS = "EPSG:4326"
 
@@ -47,16 +50,58 @@ def _edge_time_h(edge: Edge, costs: CostParams) -> float:
 
 
 def _line(coords: Sequence[tuple[float, float]]) -> LineString:
+    from shapely.geometry import LineString  # deferred: shapely, only when geometry is built
+
     if len(coords) == 1:
         coords = [coords[0], coords[0]]
     return LineString(coords)
 
 
+class _Lines:
+    """Edge geometries drawn later, all at once (one shapely call for a whole graph).
+
+    An edge is added with ``geometry`` None and its attribute dict noted; :meth:`draw` sets
+    each one's LineString (the same as :func:`_line` of its points).
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[dict[str, Any], Sequence[tuple[float, float]]]] = []
+
+    def add_edge(
+        self, graph: Any, u: str, v: str, key: str, coords: Sequence[tuple[float, float]], length: float, **attrs: Any
+    ) -> None:
+        graph.add_edge(u, v, key=key, length=length, geometry=None, **attrs)
+        self.pending.append((graph[u][v][key], coords))
+
+    def draw(self) -> None:
+        if not self.pending:
+            return
+        import shapely  # deferred: shapely, only when geometry is built
+
+        points = [c if len(c) > 1 else [c[0], c[0]] for _, c in self.pending]
+        sizes = [len(c) for c in points]
+        flat = np.array([p for c in points for p in c], dtype=float)
+        lines = shapely.linestrings(flat, indices=np.repeat(np.arange(len(points)), sizes))
+        for (attrs, _), line in zip(self.pending, lines.tolist(), strict=True):
+            attrs["geometry"] = line
+        self.pending = []
+
+
 def _add_pair(
-    graph: nx.MultiDiGraph, u: str, v: str, key: str, coords: list[tuple[float, float]], **attrs: Any
+    graph: nx.MultiDiGraph,
+    u: str,
+    v: str,
+    key: str,
+    coords: list[tuple[float, float]],
+    lines: _Lines | None = None,
+    **attrs: Any,
 ) -> None:
-    """Add an edge in both directions with the geometry drawn from ``u`` to ``v``."""
+    """Add an edge in both directions with the geometry drawn from ``u`` to ``v`` (by ``lines``, later)."""
     length = attrs["distance_km"] * 1000.0
+    if lines is not None:
+        lines.add_edge(graph, u, v, key, coords, length=length, **attrs)
+        lines.add_edge(graph, v, u, key, coords[::-1], length=length, **attrs)
+        return
     graph.add_edge(u, v, key=key, length=length, geometry=_line(coords), **attrs)
     graph.add_edge(v, u, key=key, length=length, geometry=_line(coords[::-1]), **attrs)
 
@@ -75,6 +120,138 @@ def _ensure_node(graph: nx.MultiDiGraph, place: Place, layer: str) -> str:
             kind=place.kind,
         )
     return n
+
+
+class SmallGraph:
+    """The part of the networkx ``MultiDiGraph`` interface the graph builders use, on plain dicts.
+
+    :func:`build_small_graph` builds the corridor graph into one so that a caller that only
+    reads it (the conflation of an OSM network, whose route requests never need networkx)
+    does not import networkx. Nodes, edges, keys and their order are those networkx would
+    hold: nodes in insertion order, each node's successors in the order first joined, each
+    pair's keys in insertion order, one attribute dict per edge shared by both adjacencies.
+    :meth:`to_networkx` gives the same graph as a ``MultiDiGraph``.
+
+    Parameters
+    ----------
+    **attrs
+        Graph attributes (``graph.graph``).
+
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        self.graph: dict[str, Any] = dict(attrs)
+        self._node: dict[Any, dict[str, Any]] = {}
+        self._succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {}
+        self._pred: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = {}
+        self._added: list[tuple[Any, Any, Any]] = []  # edges in the order added (fixes predecessor order)
+
+    def __contains__(self, n: object) -> bool:
+        try:
+            return n in self._node
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    @property
+    def nodes(self) -> SmallNodes:
+        """``graph.nodes[n]`` (attributes), ``graph.nodes(data=True)``, iteration over node ids."""
+        return SmallNodes(self._node)
+
+    @property
+    def adj(self) -> Mapping[Any, Mapping[Any, Mapping[Any, dict[str, Any]]]]:
+        """``graph.adj[u][v][key]``: the attributes of an edge."""
+        return self._succ
+
+    def __getitem__(self, u: Any) -> Mapping[Any, Mapping[Any, dict[str, Any]]]:
+        return self._succ[u]
+
+    def add_node(self, n: Any, **attrs: Any) -> None:
+        """Add a node, or update the attributes of one already there."""
+        if n not in self._node:
+            self._succ[n], self._pred[n], self._node[n] = {}, {}, {}
+        self._node[n].update(attrs)
+
+    def add_nodes_from(self, nodes: Iterable[tuple[Any, Mapping[str, Any]]]) -> None:
+        """Add ``(node, attributes)`` pairs."""
+        for n, attrs in nodes:
+            self.add_node(n, **attrs)
+
+    def add_edge(self, u: Any, v: Any, key: Any = None, **attrs: Any) -> Any:
+        """Add an edge (its ends too); ``key`` None takes the least unused integer, as networkx does."""
+        for n in (u, v):
+            if n not in self._node:
+                self.add_node(n)
+        keys = self._succ[u].get(v)
+        if keys is None:
+            keys = self._succ[u][v] = self._pred[v][u] = {}
+        if key is None:
+            key = len(keys)
+            while key in keys:
+                key += 1
+        d = keys.get(key)
+        if d is None:
+            d = keys[key] = {}
+            self._added.append((u, v, key))
+        d.update(attrs)
+        return key
+
+    def edges(self, keys: bool = False, data: bool = False) -> Iterator[tuple[Any, ...]]:
+        """Every edge as ``(u, v[, key][, attributes])``, in networkx's order."""
+        for u, succ in self._succ.items():
+            for v, kd in succ.items():
+                for k, d in kd.items():
+                    yield (u, v) + ((k,) if keys else ()) + ((d,) if data else ())
+
+    def out_edges(self, n: Any, keys: bool = False) -> list[tuple[Any, ...]]:
+        """Edges leaving ``n``: ``(n, v)`` or ``(n, v, key)``."""
+        return [(n, v, k) if keys else (n, v) for v, kd in self._succ[n].items() for k in kd]
+
+    def in_edges(self, n: Any, keys: bool = False) -> list[tuple[Any, ...]]:
+        """Edges entering ``n``: ``(u, n)`` or ``(u, n, key)``."""
+        return [(u, n, k) if keys else (u, n) for u, kd in self._pred[n].items() for k in kd]
+
+    def copy(self) -> SmallGraph:
+        """A copy with its own node and edge attribute dicts (the values shared), as networkx copies."""
+        out = SmallGraph(**self.graph)
+        out.add_nodes_from((n, d) for n, d in self._node.items())
+        for u, v, k in self._added:
+            out.add_edge(u, v, key=k, **self._succ[u][v][k])
+        return out
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The same nodes, edges and attributes (the same order) as a networkx ``MultiDiGraph``."""
+        import networkx as nx  # deferred: networkx, only when a networkx graph is asked for
+
+        graph = nx.MultiDiGraph(**self.graph)
+        graph.add_nodes_from(self._node.items())
+        graph.add_edges_from((u, v, k, self._succ[u][v][k]) for u, v, k in self._added)
+        return graph
+
+
+class SmallNodes(Mapping[Any, dict[str, Any]]):
+    """``graph.nodes`` of a :class:`SmallGraph`."""
+
+    def __init__(self, nodes: dict[Any, dict[str, Any]]) -> None:
+        self._nodes = nodes
+
+    def __getitem__(self, n: Any) -> dict[str, Any]:
+        return self._nodes[n]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __call__(self, data: bool = False) -> Iterator[Any]:
+        """Iterate node ids, or ``(id, attributes)`` pairs with ``data=True``."""
+        return iter(self._nodes.items()) if data else iter(self._nodes)
 
 
 def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiGraph:
@@ -97,10 +274,40 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         ``geometry``.
 
     """
+    import networkx as nx  # deferred: networkx (0.1 s), not needed by OSM route requests
+
+    graph = nx.MultiDiGraph(crs=CRS, name="corridors")
+    _fill_graph(graph, data, open_projects)
+    return graph
+
+
+def build_small_graph(data: GeoData, open_projects: Iterable[str] = ()) -> SmallGraph:
+    """:func:`build_graph` into a :class:`SmallGraph`, without importing networkx.
+
+    Parameters
+    ----------
+    data
+        Loaded geodata.
+    open_projects
+        Project ids whose planned or under-construction links are built.
+
+    Returns
+    -------
+    SmallGraph
+        The nodes, edges, keys and attributes of :func:`build_graph`, in the same order.
+
+    """
+    graph = SmallGraph(crs=CRS, name="corridors")
+    _fill_graph(graph, data, open_projects)
+    return graph
+
+
+def _fill_graph(graph: Any, data: GeoData, open_projects: Iterable[str]) -> None:
+    """Add the nodes and edges of the corridor graph to an empty graph (networkx or :class:`SmallGraph`)."""
     costs = data.costs
     opened = set(open_projects)
-    graph = nx.MultiDiGraph(crs=CRS, name="corridors")
     places = data.places
+    lines = _Lines()
 
     for e in data.edges.values():
         if not _is_built(e.status, e.project, opened):
@@ -115,6 +322,7 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
             v,
             e.id,
             coords,
+            lines,
             id=e.id,
             kind=e.mode,
             mode=e.mode,
@@ -132,15 +340,16 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
     for c in data.crossings.values():
         if not _is_built(c.status, c.project, opened):
             continue
-        _add_crossing(graph, data, c)
+        _add_crossing(graph, data, c, lines)
 
     for t in data.terminals:
         a, b = node_id(t.place, t.from_layer), node_id(t.place, t.to_layer)
         if a not in graph or b not in graph:
             continue  # the place does not (yet) serve both layers
         _add_transfer(
-            graph, places[t.place], a, b, (t.from_layer, t.to_layer), t.kind, t.time_h, t.cost_usd_per_t, t.cargo
-        )
+            graph, places[t.place], a, b, (t.from_layer, t.to_layer), t.kind, t.time_h, t.cost_usd_per_t, t.cargo,
+            lines,
+        )  # fmt: skip
 
     for port in data.ports.values():
         p = places[port.place]
@@ -150,8 +359,8 @@ def build_graph(data: GeoData, open_projects: Iterable[str] = ()) -> nx.MultiDiG
         quay = _ensure_node(graph, p, SEA_LAYER)
         for n in land:
             layers = (SEA_LAYER, graph.nodes[n]["layer"])
-            _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t)
-    return graph
+            _add_transfer(graph, p, quay, n, layers, "port", port.dwell_h, port.handling_usd_per_t, None, lines)
+    lines.draw()
 
 
 def _add_transfer(
@@ -164,12 +373,13 @@ def _add_transfer(
     time_h: float,
     cost_usd_per_t: float,
     cargo: tuple[str, ...] | None = None,
+    lines: _Lines | None = None,
 ) -> None:
     """Join two layers of one place both ways (a terminal's transfer or a port's quay)."""
     key = f"{place.id}:{layers[0]}->{layers[1]}"
     extra = {"cargo": cargo} if cargo is not None else {}
     _add_pair(
-        graph, a, b, key, [(place.lon, place.lat)], id=key, kind="transfer", mode="transfer",
+        graph, a, b, key, [(place.lon, place.lat)], lines, id=key, kind="transfer", mode="transfer",
         layer=f"{layers[0]}<->{layers[1]}", transfer_kind=kind, distance_km=0.0, time_h=time_h,
         cost_usd_per_t=cost_usd_per_t, country=place.country, **extra,
     )  # fmt: skip
@@ -180,7 +390,7 @@ def _is_built(status: str, project: str, opened: set[str]) -> bool:
     return status == "open" or (status in ("planned", "under_construction") and project in opened)
 
 
-def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
+def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing, lines: _Lines) -> None:
     a, b = data.places[c.af_place], data.places[c.partner_place]
     distance = haversine_km(a.lat, a.lon, b.lat, b.lon)
     group = data.groups.get(c.closure_group)
@@ -216,7 +426,7 @@ def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
         coords = [(a.lon, a.lat), (b.lon, b.lat)]
         fees = {p.id: road_entry_fee(data, p.country) for p in (a, b)} if mode == "road" else {}
         if not any(fees.values()):
-            _add_pair(graph, u, v, f"{c.id}:{mode}", coords, **attrs)
+            _add_pair(graph, u, v, f"{c.id}:{mode}", coords, lines, **attrs)
             continue
         # A truck entering a country pays that country's entry fee for foreign trucks: the
         # two directions of a road crossing differ by the fee of the country each one enters.
@@ -224,8 +434,8 @@ def _add_crossing(graph: nx.MultiDiGraph, data: GeoData, c: Crossing) -> None:
         for s, t, into, line in ((u, v, b, coords), (v, u, a, coords[::-1])):
             fee = fees[into.id]
             cost = attrs["cost_usd_per_truck"] + fee
-            graph.add_edge(
-                s, t, key=f"{c.id}:{mode}", length=length, geometry=_line(line),
+            lines.add_edge(
+                graph, s, t, f"{c.id}:{mode}", line, length=length,
                 **(attrs | {"cost_usd_per_truck": cost, "entry_fee_usd_per_truck": fee}),
             )  # fmt: skip
 
@@ -301,6 +511,8 @@ def check_graph(graph: Any, what: str = "graph") -> None:
         graph is not a MultiDiGraph.
 
     """
+    import networkx as nx  # deferred: networkx (0.1 s), only to check a graph from outside
+
     if not isinstance(graph, nx.MultiDiGraph):
         raise DataError(f"{what} must be a networkx MultiDiGraph, not {type(graph).__name__}")
     layers = {*LAYERS, SEA_LAYER}

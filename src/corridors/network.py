@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from corridors.checks import load_geodata
 from corridors.costs import CostModel, check_objective
 from corridors.data import LAYERS, MODES, SEA_LAYER, Crossing, GeoData, layer_of
@@ -26,6 +24,8 @@ from corridors.scenarios import apply_all
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import networkx as nx
 
     from corridors.route import Route
     from corridors.scenarios import Scenario

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -54,13 +55,19 @@ class Leg:
 
     def to_dict(self) -> dict[str, Any]:
         """The leg as the JSON schema gives it (``from``/``to`` are display names)."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "coords"}  # values are scalars
+        d = {name: getattr(self, name) for name in _leg_fields()}  # values are scalars
         out = {"from": d.pop("from_name"), "to": d.pop("to_name")}
         out.update(d)
         for key in ("distance_km", "time_h", "cost_usd", "cost_usd_per_t", "generalized_cost", "fee_usd"):
             if out[key] is not None:
                 out[key] = round(out[key], 2)
         return out
+
+
+@functools.cache
+def _leg_fields() -> tuple[str, ...]:
+    """The fields of :class:`Leg` that its JSON form holds (all but ``coords``), in order."""
+    return tuple(f.name for f in fields(Leg) if f.name != "coords")
 
 
 @dataclass
@@ -96,7 +103,10 @@ class Route:
         Distance (km), time (hours and days), cost (USD per shipment and per tonne) and
         generalized cost (USD per tonne, and per shipment).
         """
-        legs = [leg.to_dict() for leg in self.leg_list]
+        return self._totals([leg.to_dict() for leg in self.leg_list])
+
+    def _totals(self, legs: list[dict[str, Any]]) -> dict[str, float]:
+        """:attr:`totals` from the legs' JSON form (:meth:`Leg.to_dict` of each)."""
         cost = round(sum(leg["cost_usd"] for leg in legs), 2)
         time_h = round(sum(leg["time_h"] for leg in legs), 2)
         gen = sum(leg.generalized_cost for leg in self.leg_list)
@@ -171,6 +181,7 @@ class Route:
 
     def to_dict(self, with_alternatives: bool = True) -> dict[str, Any]:
         """The route in the JSON output schema (README, "JSON output")."""
+        legs = [leg.to_dict() for leg in self.leg_list]
         out: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "origin": self.origin,
@@ -178,10 +189,10 @@ class Route:
             "cargo": self.cargo,
             "objective": self.objective,
             "tonnes": self.tonnes,
-            "totals": self.totals,
+            "totals": self._totals(legs),
             "crossings": self.crossings,
             "transfers": self.transfers,
-            "legs": [leg.to_dict() for leg in self.leg_list],
+            "legs": legs,
         }
         if with_alternatives and len(self.alternatives) > 1:
             out["alternatives"] = [r.to_dict(with_alternatives=False) for r in self.alternatives]
@@ -284,9 +295,7 @@ def build_route(
     """
     model = router.model
     legs = []
-    for u, v in itertools.pairwise(path):
-        key = router.best_key(u, v)
-        d = graph[u][v][key]
+    for (u, v), d in zip(itertools.pairwise(path), router.path_edges(path), strict=True):
         nu, nv = graph.nodes[u], graph.nodes[v]
         per_t = model.cost_per_t(d)
         leg = Leg(

@@ -34,13 +34,8 @@ Endpoint = tuple[str, str, list[str]]  # (place id, display name, graph nodes)
 
 
 def crossings_on(graph: nx.MultiDiGraph, solver: Solver, path: Sequence[str]) -> tuple[str, ...]:
-    """Crossing ids used along a node path, in order."""
-    out = []
-    for u, v in itertools.pairwise(path):
-        attrs = graph[u][v][solver.best_key(u, v)]
-        if attrs["kind"] == "crossing":
-            out.append(attrs["crossing_id"])
-    return tuple(out)
+    """Crossing ids used along a node path, in order (``graph``: the graph it was found on)."""
+    return solver.crossings_on(path)
 
 
 def find_routes(

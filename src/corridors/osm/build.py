@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from corridors.checks import load_geodata
-from corridors.data import GeoData
+from corridors.data import LAYERS, GeoData
 from corridors.osm.options import DEFAULT_HIGHWAYS, parse_bbox, parse_highways
 from corridors.osm.read import read_osm
 from corridors.osm.store import DetailedGraph, network_dir, write_atomically
@@ -83,6 +83,12 @@ def build_network(
     }
     detailed = DetailedGraph.from_graphs(read.graphs, meta)
     del read
+    # the nearest node of every place on every layer built: what loading the network snaps
+    ccode = {c: i for i, c in enumerate(detailed.countries)}
+    layers = [LAYERS.index(layer) for layer in detailed.layers()]
+    detailed.remember_snaps(
+        [(li, ccode.get(p.country, -1), p.lon, p.lat) for p in data.places.values() for li in layers]
+    )
     write_atomically(target, detailed.save)
     log.info("built %s in %.1f s", target, time.perf_counter() - started)
     return target

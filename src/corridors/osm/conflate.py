@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from corridors.checks import load_geodata
@@ -32,9 +31,9 @@ from corridors.data import LAYERS, SEA_LAYER, GeoData
 from corridors.engine import PAIR_BASE, EdgeTable
 from corridors.errors import NoRouteError, UsageError
 from corridors.geo import haversine_km, nearest_point
-from corridors.graph import CRS, build_graph, gauge_of, node_id
+from corridors.graph import CRS, SmallGraph, build_small_graph, gauge_of, node_id
 from corridors.network import Network
-from corridors.osm.countries import chord_to_km, unit_vectors
+from corridors.osm.countries import chord_to_km
 from corridors.osm.options import DEFAULT_TOLERANCE_KM
 from corridors.osm.routing import find_routes_csr
 from corridors.osm.speeds import class_factors, class_of_highway, country_table, require_params, speeds_from_factors
@@ -42,6 +41,8 @@ from corridors.osm.store import DetailedGraph, network_dir
 from corridors.places import PlaceIndex
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from corridors.data import CostParams
     from corridors.route import Route
 
@@ -109,7 +110,7 @@ class ConflationReport:
 
 
 def _snap_places(
-    coarse: nx.MultiDiGraph, base: DetailedGraph, tolerance_km: float, report: ConflationReport
+    coarse: SmallGraph, base: DetailedGraph, tolerance_km: float, report: ConflationReport
 ) -> dict[str, tuple[int, float]]:
     """Nearest detailed node (same layer and country) of every place node, within tolerance."""
     present = set(base.layers())
@@ -118,25 +119,16 @@ def _snap_places(
         {d["layer"] for _, d in coarse.nodes(data=True)} - present, key=(*LAYERS, SEA_LAYER).index
     )
     ccode = {c: i for i, c in enumerate(base.countries)}
-    searches: dict[tuple[int, str], NearestSearch | None] = {}
-    points: np.ndarray | None = None
     snapped: dict[str, tuple[int, float]] = {}
     asked = [(n, d) for n, d in sorted(coarse.nodes(data=True)) if d["layer"] in present]
-    queries = unit_vectors([d["x"] for _, d in asked], [d["y"] for _, d in asked])
-    for (n, d), q in zip(asked, queries, strict=True):
-        key = (LAYERS.index(d["layer"]), d["country"])
-        if key not in searches:
-            members = np.zeros(0, dtype=np.int64)
-            if d["country"] in ccode:
-                members = np.flatnonzero((base.node_layer == key[0]) & (base.node_country == ccode[d["country"]]))
-            if len(members) and points is None:
-                points = unit_vectors(base.node_x, base.node_y)
-            searches[key] = NearestSearch(points[members], members) if len(members) and points is not None else None
-        search = searches[key]
-        if search is None:
+    found = base.nearest_nodes(
+        [(LAYERS.index(d["layer"]), ccode.get(d["country"], -1), d["x"], d["y"]) for _, d in asked]
+    )
+    for (n, d), hit in zip(asked, found, strict=True):
+        if hit is None:
             report.snaps.append(Snap(d["place"], d["layer"], None, math.inf))
             continue
-        idx, chord = search.nearest(q)
+        idx, chord = hit
         dist = float(chord_to_km(chord))
         if dist <= tolerance_km:
             snapped[n] = (idx, dist)
@@ -144,63 +136,6 @@ def _snap_places(
         else:
             report.snaps.append(Snap(d["place"], d["layer"], None, dist))
     return snapped
-
-
-class NearestSearch:
-    """Exact nearest point (least chord) among unit vectors, by cells with bounding spheres.
-
-    The points are grouped into the cells of a coarse longitude-latitude grid; each cell
-    keeps the centre and radius of a sphere holding its points. A query visits the cells by
-    the least distance their sphere allows (the triangle inequality makes it a true lower
-    bound) and stops when the next cell cannot hold a nearer point, so it reads the points
-    of a few cells only. This is what a k-d tree answers, without importing
-    ``scipy.spatial`` (0.15 s) or building a tree over every node on each load.
-
-    Parameters
-    ----------
-    points
-        Unit vectors, one row per point (:func:`~corridors.osm.countries.unit_vectors`).
-    labels
-        What :meth:`nearest` returns for each point (default its row).
-    cells
-        About how many cells along the longer side of the grid.
-
-    """
-
-    def __init__(self, points: np.ndarray, labels: np.ndarray | None = None, cells: int = 48) -> None:
-        self.labels = np.arange(len(points)) if labels is None else np.asarray(labels)
-        xyz = np.ascontiguousarray(np.asarray(points, dtype=float).T)  # one contiguous row per axis
-        lon, lat = np.arctan2(xyz[1], xyz[0]), np.arcsin(np.clip(xyz[2], -1.0, 1.0))
-        size = max(float(max(np.ptp(lon), np.ptp(lat))) / cells, 1e-9) if len(lon) else 1.0
-        col = ((lon - lon.min()) / size).astype(np.int64) if len(lon) else lon.astype(np.int64)
-        code = ((lat - lat.min()) / size).astype(np.int64) * (int(col.max(initial=0)) + 1) + col
-        order = np.argsort(code, kind="stable")
-        code = code[order]
-        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, dtype=np.int64)
-        self.points = xyz[:, order]
-        self.rows = order
-        self.bounds = np.r_[starts, len(order)]
-        counts = np.diff(self.bounds)
-        self.centres = np.add.reduceat(self.points, starts, axis=1) / counts if len(code) else np.zeros((3, 0))
-        spread = np.sqrt(((self.points - np.repeat(self.centres, counts, axis=1)) ** 2).sum(axis=0))
-        self.radii = np.maximum.reduceat(spread, starts) if len(code) else np.zeros(0)
-
-    def nearest(self, q: np.ndarray) -> tuple[int, float]:
-        """Label of the point nearest to the unit vector ``q`` (ties: the first point) and its chord."""
-        q = np.asarray(q, dtype=float)
-        floor = np.sqrt(((self.centres - q[:, None]) ** 2).sum(axis=0)) - self.radii
-        best, best_row = math.inf, -1
-        for c in np.argsort(floor, kind="stable"):
-            if floor[c] > best:
-                break
-            a, b = self.bounds[c], self.bounds[c + 1]
-            chord = np.linalg.norm(self.points[:, a:b].T - q, axis=1)
-            least = float(chord.min())
-            if least <= best:
-                first = int(self.rows[a:b][chord == least].min())
-                if least < best or first < best_row:
-                    best, best_row = least, first
-        return int(self.labels[best_row]), best
 
 
 def _detailed_id(base: DetailedGraph, i: int) -> str:
@@ -232,46 +167,62 @@ class Measures:
 
 
 def _measures(base: DetailedGraph, costs: CostParams) -> Measures:
-    country = base.node_country[base.edge_u].astype(np.int64)
-    layer = base.edge_layer
-    layers = np.flatnonzero(np.bincount(layer, minlength=len(LAYERS)))
-    is_road = layer == LAYERS.index("road")
+    country = base.edge_countries()
+    road_layer = LAYERS.index("road")
+    node_layers = np.flatnonzero(np.bincount(base.node_layer, minlength=len(LAYERS)))
+    one = len(node_layers) == 1 and len(country) > 0  # the usual case: every row on one layer, no masks
+    if one:  # every node, so every edge, on one layer
+        layers, layer = node_layers, None
+        is_road = np.full(len(country), bool(node_layers[0] == road_layer))
+    else:
+        layer = base.edge_layer
+        layers = np.flatnonzero(np.bincount(layer, minlength=len(LAYERS)))
+        is_road = layer == road_layer
     # one road class per distinct highway value (the last entry: untagged)
     of_value = [class_of_highway(h) for h in [*base.strings, ""]]
     classes = sorted(set(of_value))
     code_of_value = np.array([classes.index(c) for c in of_value], dtype=np.int8)
-    class_code = np.where(is_road, code_of_value[base.edge_highway], -1).astype(np.int8)
+    class_code = code_of_value[base.edge_highway]
+    if not is_road.all():
+        class_code[~is_road] = -1
     speed = np.zeros(len(country))
     for li in layers:
-        rows = layer == li if len(layers) > 1 else np.ones(len(layer), dtype=bool)
-        factor = np.ones(int(rows.sum()))
+        rows = slice(None) if one or layer is None else layer == li
+        factor: np.ndarray | float = 1.0
         if LAYERS[li] == "road":
-            used = np.flatnonzero(np.bincount(class_code[rows], minlength=len(classes)))
+            codes = class_code[rows]
+            used = np.flatnonzero(np.bincount(codes, minlength=len(classes)))
             table = np.full(len(classes), math.nan)
             table[used] = class_factors([classes[c] for c in used], costs)
-            factor = table[class_code[rows]]
+            factor = table[codes]
         speed[rows] = speeds_from_factors(
             LAYERS[li], factor, country[rows], base.countries, base.edge_maxspeed[rows], costs
         )
     km = base.edge_length / 1000.0
+    present = np.flatnonzero(np.bincount(country, minlength=len(base.countries))) if one else None
     truck = np.zeros(len(km))
     per_t = np.zeros(len(km))
-    if is_road.any():
+    for road, out in ((True, truck), (False, per_t)):
+        if one:
+            if bool(is_road[0]) != road:
+                continue
+            rows = slice(None)
+        else:
+            rows = is_road if road else ~is_road
+            if not rows.any():
+                continue
         # the rates of corridors.costs.movement_cost, looked up once per country
-        path = MOVEMENT_RATES["road"][1:]
+        path = MOVEMENT_RATES["road" if road else "rail"][1:]
         table = country_table(costs, base.countries, *path)
-        require_params(table, country[is_road], base.countries, ".".join(path))
-        truck[is_road] = table[country[is_road]] * km[is_road]
-    if (~is_road).any():
-        path = MOVEMENT_RATES["rail"][1:]
-        table = country_table(costs, base.countries, *path)
-        require_params(table, country[~is_road], base.countries, ".".join(path))
-        per_t[~is_road] = table[country[~is_road]] * km[~is_road]
+        used = present if one else country[rows]
+        require_params(table, used, base.countries, ".".join(path))
+        out[rows] = table[country[rows]] * km[rows]
     return Measures(country, class_code, classes, speed, km, km / speed, truck, per_t, is_road)
 
 
 def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[nx.MultiDiGraph, list[str]]:
     """The detailed layers as a corridor graph (ids ``node/OSMID:layer``, every convention attribute)."""
+    import networkx as nx  # deferred: networkx (0.1 s), only when the networkx graph is built
     import shapely  # deferred: shapely, only when geometry is built
     from tqdm import tqdm  # deferred: tqdm, only with progress bars
 
@@ -360,17 +311,6 @@ def _detailed_graph(base: DetailedGraph, m: Measures, progress: bool) -> tuple[n
     return graph, ids
 
 
-def _components(base: DetailedGraph, order: np.ndarray) -> np.ndarray:
-    """Weakly connected component label of every detailed node (``order``: rows sorted by ``(u, v)``)."""
-    from scipy.sparse import csr_matrix  # deferred: scipy, only when paths are solved
-    from scipy.sparse.csgraph import connected_components  # deferred: scipy, only when paths are solved
-
-    n = len(base.node_osmid)
-    indptr = np.r_[0, np.cumsum(np.bincount(base.edge_u, minlength=n))]
-    m = csr_matrix((np.ones(len(order)), base.edge_v[order], indptr), shape=(n, n))
-    return connected_components(m, directed=True, connection="weak")[1]
-
-
 def _connector(place: Mapping[str, Any], near: Mapping[str, Any], costs: CostParams, layer: str) -> dict[str, Any]:
     """Attributes of the edge joining a place node to its snapped detailed node."""
     country = place["country"]
@@ -445,7 +385,8 @@ class ConflatedGraph:
     :attr:`OSMNetwork.graph`, but builds the attributes of a detailed node or edge only when
     it is asked for. The detailed layers are the arrays of a :class:`DetailedGraph` (node
     ids ``node/OSMID:layer``); everything else (the geodata's nodes, the geodata links kept,
-    the connectors, points added later) is a small networkx graph, the *overlay*.
+    the connectors, points added later) is a small graph, the *overlay*
+    (a :class:`~corridors.graph.SmallGraph`: no networkx import on the route path).
 
     Parameters
     ----------
@@ -467,7 +408,7 @@ class ConflatedGraph:
         self,
         detailed: DetailedGraph,
         measures: Measures,
-        overlay: nx.MultiDiGraph,
+        overlay: SmallGraph,
         extra: Sequence[str],
         overlay_edges: Sequence[tuple[str, str, str]],
     ) -> None:
@@ -566,29 +507,61 @@ class ConflatedGraph:
         return len(self.detailed.edge_u) + len(self.overlay_edges)
 
     # -- edges ----------------------------------------------------------------------------
-    def detailed_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """Detailed rows sorted by ``(u, v)`` (each pair's rows in row order) and their sorted pair keys."""
-        if "order" not in self._shared:
+    def detailed_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Detailed rows sorted by ``(u, v)``, the sorted node pairs and where each pair's rows start.
+
+        Each pair's rows are in row order; pairs are ``u * PAIR_BASE + v``.
+        """
+        if "groups" not in self._shared:
             base = self.detailed
-            keys = base.edge_u.astype(np.int64) * PAIR_BASE + base.edge_v
-            if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
-                order = np.arange(len(keys))
-            else:
-                order = np.argsort(keys, kind="stable")
-                keys = keys[order]
-            self._shared["order"] = (order, keys)
-        return self._shared["order"]
+            self._shared["groups"] = (base.pair_order(), *base.pair_groups())
+        return self._shared["groups"]
 
     def detailed_rows(self, iu: int, iv: int | None = None) -> np.ndarray:
         """Detailed rows from node ``iu`` (to node ``iv``, or to any), in row order."""
-        order, keys = self.detailed_order()
+        order, keys, starts = self.detailed_groups()
         lo = iu * PAIR_BASE + (0 if iv is None else iv)
         hi = (iu + 1) * PAIR_BASE if iv is None else lo + 1
-        a, b = np.searchsorted(keys, [lo, hi])
-        return np.sort(order[a:b]) if iv is None else order[a:b]
+        a, b = np.searchsorted(keys, [lo, hi]).tolist()
+        rows = order[(starts[a] if a < len(starts) else len(order)) : (starts[b] if b < len(starts) else len(order))]
+        return np.sort(rows) if iv is None else rows
 
     def edge_attrs(self, row: int) -> dict[str, Any]:
-        """Attributes of detailed edge ``row``, as :attr:`OSMNetwork.graph` holds them."""
+        """Attributes of detailed edge ``row``, as :attr:`OSMNetwork.graph` holds them.
+
+        The attributes of the edges asked about are kept (a bounded number), so that a path
+        read twice (its crossings, then its legs) builds each edge's geometry once; like a
+        networkx graph, the same edge gives the same dict.
+        """
+        made: dict[int, dict[str, Any]] = self._shared.setdefault("attrs", {})
+        d = made.get(row)
+        if d is None:
+            d = self._edge_attrs(row)
+            if len(made) >= 1 << 14:
+                made.pop(next(iter(made)))
+            made[row] = d
+        return d
+
+    def edge_attrs_many(self, rows: Sequence[int]) -> list[dict[str, Any]]:
+        """:meth:`edge_attrs` of several rows, the geometries of those not yet made drawn in one call."""
+        import shapely  # deferred: shapely, only when geometry is built
+
+        made: dict[int, dict[str, Any]] = self._shared.setdefault("attrs", {})
+        new = list(dict.fromkeys(r for r in rows if r not in made))
+        if new:
+            base = self.detailed
+            a, b = base.geom_offsets[new], base.geom_offsets[np.asarray(new) + 1]
+            take = np.concatenate([np.arange(i, j) for i, j in zip(a.tolist(), b.tolist(), strict=True)])
+            lines = shapely.linestrings(
+                base.geom_x[take], base.geom_y[take], indices=np.repeat(np.arange(len(new)), b - a)
+            ).tolist()
+            for r, line in zip(new, lines, strict=True):
+                if len(made) >= 1 << 14:
+                    made.pop(next(iter(made)))
+                made[r] = self._edge_attrs(r, line)
+        return [made[r] if r in made else self.edge_attrs(r) for r in rows]
+
+    def _edge_attrs(self, row: int, geom: Any = None) -> dict[str, Any]:
         import shapely  # deferred: shapely, only when geometry is built
 
         base, m = self.detailed, self.measures
@@ -597,8 +570,9 @@ class ConflatedGraph:
         osmid = int(base.edge_osmid[row])
         code = int(m.class_code[row])
         hours = float(m.time_h[row])
-        a, b = int(base.geom_offsets[row]), int(base.geom_offsets[row + 1])
-        geom = shapely.linestrings(base.geom_x[a:b], base.geom_y[a:b])
+        if geom is None:
+            a, b = int(base.geom_offsets[row]), int(base.geom_offsets[row + 1])
+            geom = shapely.linestrings(base.geom_x[a:b], base.geom_y[a:b])
         d: dict[str, Any] = {
             "id": f"way/{osmid}", "kind": "road" if road else "rail", "mode": "road" if road else "rail",
             "layer": LAYERS[li], "gauge_mm": gauge_of(LAYERS[li]), "road_class": m.classes[code] if code >= 0 else None,
@@ -908,14 +882,14 @@ class OSMNetwork(Network):
         if not tolerance_km >= 0:
             raise UsageError(f"snapping tolerance must be a non-negative number of km, not {tolerance_km}")
         opened = tuple(open_projects)
-        coarse = build_graph(data, opened)
+        coarse = build_small_graph(data, opened)
         report = ConflationReport(tolerance_km=tolerance_km)
         snapped = _snap_places(coarse, detailed, tolerance_km, report)
         measures = _measures(detailed, data.costs)
         present = set(detailed.layers())
         component: np.ndarray | None = None
 
-        overlay = nx.MultiDiGraph()
+        overlay = SmallGraph()
         overlay.add_nodes_from(coarse.nodes(data=True))
         view = ConflatedGraph(detailed, measures, overlay, list(coarse.nodes), ())
         edges: list[tuple[str, str, str]] = []
@@ -926,7 +900,7 @@ class OSMNetwork(Network):
             )  # fmt: skip
             if replaced:
                 if component is None:
-                    component = _components(detailed, view.detailed_order()[0])
+                    component = detailed.components()
                 replaced = component[snapped[u][0]] == component[snapped[v][0]]
             if replaced:
                 continue

@@ -112,7 +112,7 @@ def speeds_from_factors(
     numpy.ndarray
 
     """
-    country = np.asarray(country, dtype=np.int64)
+    country = np.asarray(country)
     if layer == "road":
         table = country_table(costs, countries, "road", "speed_kmh")
         require_params(table, country, countries, "road.speed_kmh")
@@ -122,8 +122,10 @@ def speeds_from_factors(
         require_params(table, country, countries, "rail.speed_kmh")
         speed = table[country].astype(float)
     limit = np.asarray(maxspeed_kph, dtype=float)
-    capped = np.isfinite(limit) & (limit > 0)
-    return np.where(capped, np.minimum(speed, np.where(capped, limit, np.inf)), speed)
+    capped = limit < speed  # a posted limit (finite, > 0) below the speed; NaN compares False
+    capped &= limit > 0
+    np.copyto(speed, limit, where=capped)
+    return speed
 
 
 def edge_maxspeed(d: Mapping[str, Any]) -> float:

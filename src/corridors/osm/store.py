@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corridors.data import LAYERS
+from corridors.engine import PAIR_BASE
 from corridors.errors import UsageError
-from corridors.osm.read import one_line
+from corridors.osm.countries import NearestSearch, unit_vectors
 from corridors.osm.speeds import edge_maxspeed
 
 if TYPE_CHECKING:
@@ -91,6 +92,12 @@ _EDGE_ARRAYS = (
     "edge_u", "edge_v", "edge_key", "edge_osmid", "edge_highway", "edge_oneway", "edge_reversed",
     "edge_maxspeed", "edge_length", "edge_name", "edge_ref", "geom_offsets", "geom_x", "geom_y",
 )  # fmt: skip
+#: Arrays derived from the others at build time (a store without them computes them on load).
+_DERIVED_ARRAYS = (
+    "edge_order", "pair_key", "pair_start", "node_component", "edge_country", "snap_query", "snap_node", "snap_chord",
+)  # fmt: skip
+#: A query of :meth:`DetailedGraph.nearest_nodes`: layer index, country index (-1: none), lon, lat.
+Query = tuple[int, int, float, float]
 
 
 @dataclass
@@ -103,6 +110,15 @@ class DetailedGraph:
     id, class (``edge_highway``, index into ``strings``: the highway class, or ``rail``),
     flags, posted limit (km/h, NaN), length (m), ``name`` and ``ref`` (indexes into
     ``strings``, -1 when untagged), and geometry points ``geom_offsets[e]:geom_offsets[e+1]``.
+
+    What does not depend on a request or on the costs is derived once when the network is
+    built and stored beside them: ``edge_order`` (edges sorted by ``(u, v)``, each pair's in
+    row order), ``pair_key`` and ``pair_start`` (each node pair ``u * PAIR_BASE + v``, sorted,
+    and where its rows start in ``edge_order``), ``node_component`` (weakly connected component of each node) and
+    ``edge_country`` (the country of each edge's first node); see :meth:`pair_order`,
+    :meth:`pair_groups`, :meth:`components` and :meth:`edge_countries`, which compute them for a store written before.
+    ``snap_query``, ``snap_node`` and ``snap_chord`` hold answers of :meth:`nearest_nodes`
+    for the places of the geodata the network was built with (any other query is searched).
     """
 
     node_osmid: np.ndarray
@@ -127,6 +143,128 @@ class DetailedGraph:
     countries: list[str]
     strings: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
+    edge_order: np.ndarray | None = None
+    pair_key: np.ndarray | None = None
+    pair_start: np.ndarray | None = None
+    node_component: np.ndarray | None = None
+    edge_country: np.ndarray | None = None
+    snap_query: np.ndarray | None = None
+    snap_node: np.ndarray | None = None
+    snap_chord: np.ndarray | None = None
+    _memo: dict[Query, tuple[int, float]] | None = field(default=None, init=False, repr=False, compare=False)
+    _searches: dict[tuple[int, int], NearestSearch | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _points: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def nearest_nodes(self, queries: Sequence[Query]) -> list[tuple[int, float] | None]:
+        """The exact nearest node of each query among the nodes of its layer and country.
+
+        Parameters
+        ----------
+        queries
+            ``(layer index, country index, lon, lat)``; country -1 (not in ``countries``) has
+            no nodes.
+
+        Returns
+        -------
+        list
+            ``(node row, chord between unit vectors)`` per query (ties: the first row), None
+            where the layer and country have no node. Answers stored at build time are read
+            back; the others are searched (:class:`~corridors.osm.countries.NearestSearch`).
+
+        """
+        if self._memo is None:
+            self._memo = {}
+            if self.snap_query is not None and self.snap_node is not None and self.snap_chord is not None:
+                q = self.snap_query
+                keys = zip(q[:, 0].astype(np.int64).tolist(), q[:, 1].astype(np.int64).tolist(),
+                           q[:, 2].tolist(), q[:, 3].tolist(), strict=True)  # fmt: skip
+                hits = zip(self.snap_node.tolist(), self.snap_chord.tolist(), strict=True)
+                self._memo = dict(zip(keys, hits, strict=True))
+        out: list[tuple[int, float] | None] = []
+        missed = [q for q in queries if q not in self._memo]
+        vectors = unit_vectors([q[2] for q in missed], [q[3] for q in missed]) if missed else None
+        answers: dict[Query, tuple[int, float] | None] = {}
+        for q, vector in zip(missed, vectors if vectors is not None else (), strict=True):
+            search = self._search(q[0], q[1])
+            answers[q] = None if search is None else search.nearest(vector)
+        for q in queries:
+            out.append(self._memo[q] if q in self._memo else answers[q])
+        return out
+
+    def _search(self, layer: int, country: int) -> NearestSearch | None:
+        key = (layer, country)
+        if key not in self._searches:
+            members = np.zeros(0, dtype=np.int64)
+            if country >= 0:
+                members = np.flatnonzero((self.node_layer == layer) & (self.node_country == country))
+            if len(members) and self._points is None:
+                self._points = unit_vectors(self.node_x, self.node_y)
+            found = NearestSearch(self._points[members], members) if len(members) and self._points is not None else None
+            self._searches[key] = found
+        return self._searches[key]
+
+    def remember_snaps(self, queries: Sequence[Query]) -> None:
+        """Answer ``queries`` now and keep the answers (``snap_*`` arrays) for :meth:`save`."""
+        queries = list(dict.fromkeys(queries))
+        found = self.nearest_nodes(queries)
+        kept = [(q, hit) for q, hit in zip(queries, found, strict=True) if hit is not None]
+        self.snap_query = np.array([q for q, _ in kept], dtype=float).reshape(-1, 4)
+        self.snap_node = np.array([hit[0] for _, hit in kept], dtype=np.int64)
+        self.snap_chord = np.array([hit[1] for _, hit in kept], dtype=float)
+        self._memo = None
+
+    def edge_countries(self) -> np.ndarray:
+        """Country index (into ``countries``) of each edge: that of its first node (stored, or computed)."""
+        if self.edge_country is None:
+            self.edge_country = self.node_country[self.edge_u]
+        return self.edge_country
+
+    def pair_order(self) -> np.ndarray:
+        """Edge rows sorted by ``(u, v)``, each pair's rows in row order (stored, or computed)."""
+        if self.edge_order is None:
+            keys = self.edge_u.astype(np.int64) * PAIR_BASE + self.edge_v
+            if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
+                self.edge_order = np.arange(len(keys))
+            else:
+                self.edge_order = np.argsort(keys, kind="stable")
+        return self.edge_order
+
+    def pair_groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """The node pairs of the edges (``u * PAIR_BASE + v``, sorted) and where each starts in :meth:`pair_order`."""
+        if self.pair_key is None or self.pair_start is None:
+            order = self.pair_order()
+            keys = self.edge_u[order].astype(np.int64) * PAIR_BASE + self.edge_v[order]
+            new = np.ones(len(keys), dtype=bool)
+            np.not_equal(keys[1:], keys[:-1], out=new[1:])
+            self.pair_start = np.flatnonzero(new)
+            self.pair_key = keys[self.pair_start]
+        return self.pair_key, self.pair_start
+
+    def components(self) -> np.ndarray:
+        """Weakly connected component label of every node (stored, or computed)."""
+        if self.node_component is None:
+            from scipy.sparse import csr_matrix  # deferred: scipy, only when paths are solved
+            from scipy.sparse.csgraph import connected_components  # deferred: scipy, only when paths are solved
+
+            order = self.pair_order()
+            n = len(self.node_osmid)
+            indptr = np.r_[0, np.cumsum(np.bincount(self.edge_u, minlength=n))]
+            m = csr_matrix((np.ones(len(order)), self.edge_v[order], indptr), shape=(n, n))
+            self.node_component = connected_components(m, directed=True, connection="weak")[1]
+        return self.node_component
+
+    def derive(self) -> DetailedGraph:
+        """Compute the derived arrays (stored by :meth:`save`); returns self."""
+        order = self.pair_order()
+        small = np.int32 if len(order) < 2**31 else np.int64
+        self.edge_order = order.astype(small)
+        keys, starts = self.pair_groups()
+        self.pair_key, self.pair_start = keys, starts.astype(small)
+        self.node_component = self.components().astype(np.int32)
+        self.edge_country = self.edge_countries()
+        return self
 
     @property
     def edge_layer(self) -> np.ndarray:
@@ -200,11 +338,12 @@ class DetailedGraph:
         arrays["geom_offsets"] = np.r_[0, np.cumsum(npts, dtype=np.int64)].astype(np.int64)
         arrays["geom_x"] = np.concatenate(xs) if xs else np.zeros(0)
         arrays["geom_y"] = np.concatenate(ys) if ys else np.zeros(0)
-        return cls(**arrays, countries=countries, strings=list(strings), meta=dict(meta or {}))
+        return cls(**arrays, countries=countries, strings=list(strings), meta=dict(meta or {})).derive()
 
     def save(self, folder: Path) -> None:
         """Write ``graph.npz`` and ``meta.json`` into ``folder``."""
         arrays = {k: getattr(self, k) for k in (*_NODE_ARRAYS, *_EDGE_ARRAYS)}
+        arrays |= {k: getattr(self, k) for k in _DERIVED_ARRAYS if getattr(self, k) is not None}
         np.savez(folder / "graph.npz", **arrays)
         meta = dict(self.meta, format_version=FORMAT_VERSION, countries=self.countries, strings=self.strings)
         (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -228,16 +367,18 @@ class DetailedGraph:
                 raise UsageError(
                     f"detailed network '{name}' has format {meta.get('format_version')}, not {FORMAT_VERSION}; build it again"
                 )
-            arrays = map_arrays(folder / "graph.npz", (*_NODE_ARRAYS, *_EDGE_ARRAYS))
+            arrays = map_arrays(folder / "graph.npz", (*_NODE_ARRAYS, *_EDGE_ARRAYS), optional=_DERIVED_ARRAYS)
         except UsageError:
             raise
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            from corridors.osm.read import one_line  # deferred: osm.read imports networkx; only for a message
+
             raise UsageError(f"detailed network '{name}' is damaged ({one_line(exc)}); build it again") from None
         countries, strings = meta.pop("countries"), meta.pop("strings")
         return cls(**arrays, countries=countries, strings=strings, meta=meta)
 
 
-def map_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+def map_arrays(path: Path, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Arrays of an ``.npz`` file, memory-mapped read-only where stored uncompressed.
 
     :func:`numpy.savez` stores each array uncompressed in the zip, so each one can be mapped
@@ -251,6 +392,8 @@ def map_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         The ``.npz`` file.
     names
         The arrays to return.
+    optional
+        Arrays to return too when the file holds them.
 
     Returns
     -------
@@ -266,7 +409,8 @@ def map_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """
     out: dict[str, np.ndarray] = {}
     with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
-        for name in names:
+        held = set(zf.namelist())
+        for name in (*names, *(o for o in optional if f"{o}.npy" in held)):
             info = zf.getinfo(f"{name}.npy")
             if info.compress_type != zipfile.ZIP_STORED:
                 with zf.open(info) as member:
