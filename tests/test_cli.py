@@ -236,3 +236,11 @@ def test_route_reliability_objective(toy_dir):
     proc = run("route", "Uzcity", "Pkport", "--objective", "reliability", "--json", "--geodata", str(toy_dir))
     assert proc.returncode == 0, proc.stderr
     assert 0 < json.loads(proc.stdout)["totals"]["p_open"] <= 1
+
+
+def test_version_on_standard_output():
+    from importlib.metadata import version
+
+    r = run("--version")
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout == f"corridors {version('corridors')}\n"
