@@ -341,13 +341,7 @@ class Overlay:
             return seg
         pred = self._pred_s if start_key < 0 else self._pred_k[start_key]
         snap = self.snap
-        rows: list[int] = []
-        node = end_node
-        while pred[node] >= 0:
-            prev = int(pred[node])
-            rows.append(int(self._best_rows[snap._group_of_pair[(prev, node)]]))
-            node = prev
-        rows.reverse()
+        rows = snap.path_rows(pred, end_node, self._best_rows)
         r = np.array(rows, dtype=np.int64)
         seg = _Segment(tuple(rows), float(snap.cost[r].sum()), float(snap.time[r].sum()), float(snap.dist[r].sum()))
         self._segments[cache_key] = seg
