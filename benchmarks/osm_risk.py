@@ -32,8 +32,7 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         proc = subprocess.run(
             ["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd],
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             text=True,
             check=False,
         )

@@ -16,7 +16,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridors.closures import ClosureModel, group_subsets, least_over_groups
-from corridors.engine import EdgeTable, GraphEngine, PairGroups
+from corridors.engine import EdgeTable, GraphEngine, PairGroups, PathEngine
 from corridors.restrictions import Restrictions
 
 if TYPE_CHECKING:
@@ -25,6 +25,18 @@ if TYPE_CHECKING:
 
 #: Added to every weight so that zero-weight edges (transfers under ``distance``) stay edges.
 EPSILON = 1e-9
+
+
+def path_engine(network: Network) -> PathEngine:
+    """The engine that prices a network's rows: its edge table if it has one, else one of its graph.
+
+    A network on stored arrays (an OSM network) offers ``edge_table()``, read from the arrays,
+    so that snapshots of it never build its networkx graph (seconds and gigabytes on a
+    million edges); any other network gets a :class:`~corridors.engine.GraphEngine` of
+    ``network.graph``.
+    """
+    table = getattr(network, "edge_table", None)
+    return table() if callable(table) else GraphEngine(network.graph)
 
 
 @dataclass(frozen=True)
@@ -58,8 +70,7 @@ class Snapshot:
         The path engine to price rows with (snapshots of several cargos may share one):
         a :class:`~corridors.engine.GraphEngine` of ``network.graph``, or the network's
         :class:`~corridors.engine.EdgeTable`. Default: the network's edge table when it has
-        one (``network.edge_table()``, an OSM network on its stored arrays, whose networkx
-        graph is then never built), else a new graph engine.
+        one, else a new graph engine (:func:`path_engine`).
 
     """
 
@@ -74,7 +85,7 @@ class Snapshot:
         model: CostModel,
         objective: str,
         restrictions: Restrictions | None = None,
-        engine: GraphEngine | None = None,
+        engine: PathEngine | None = None,
     ) -> None:
         restrictions = restrictions or Restrictions()
         #: The network frozen (this process only: a pickled copy, as sent to a worker, has None).
@@ -89,10 +100,7 @@ class Snapshot:
         self.crossing_group = self.closures.crossing_group
         self.group_prob = self.closures.group_prob
         self.group_days = self.closures.group_days
-        if engine is None:
-            # a network on stored arrays (an OSM network) offers its edge table: no networkx graph
-            table = getattr(network, "edge_table", None)
-            engine = table() if callable(table) else GraphEngine(network.graph)
+        engine = engine if engine is not None else path_engine(network)
         if isinstance(engine, EdgeTable):
             self._rows_of_table(engine, model, objective, restrictions)
         else:
@@ -108,9 +116,7 @@ class Snapshot:
         #: ``u * nodes + v`` of each pair, ascending: a pair's position by binary search.
         self._pair_keys = self._gu * n + self._gv
 
-    def _rows_of_graph(
-        self, engine: GraphEngine, model: CostModel, objective: str, restrictions: Restrictions
-    ) -> None:
+    def _rows_of_graph(self, engine: GraphEngine, model: CostModel, objective: str, restrictions: Restrictions) -> None:
         """Fill the row arrays from the rows of a networkx graph, one attribute dict at a time."""
         self.nodes = list(engine.nodes)
         self.index = {n: i for i, n in enumerate(self.nodes)}
@@ -143,9 +149,7 @@ class Snapshot:
         #: Whether each row is a rail row (a crossing's rail mode carries wagons, not trucks).
         self.rail = np.array(rail, dtype=bool)
 
-    def _rows_of_table(
-        self, table: EdgeTable, model: CostModel, objective: str, restrictions: Restrictions
-    ) -> None:
+    def _rows_of_table(self, table: EdgeTable, model: CostModel, objective: str, restrictions: Restrictions) -> None:
         """Fill the row arrays from an edge table: detailed rows as arrays, overlay rows one by one.
 
         The same rows, values and link ids as :meth:`_rows_of_graph` on the networkx graph of
