@@ -2,7 +2,9 @@
 
 networkx stays the modelling API; for thousands of closure states (risk) or closure cases
 (criticality) the graph is frozen into numpy arrays once, and each state only masks edges,
-collapses parallel edges to the cheapest, and calls ``scipy.sparse.csgraph.dijkstra``.
+collapses parallel edges to the cheapest, and calls ``scipy.sparse.csgraph.dijkstra``. A
+network on stored arrays (an OSM network) is frozen from its edge table instead, without
+building its networkx graph (:func:`path_engine`).
 """
 
 from __future__ import annotations
