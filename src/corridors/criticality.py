@@ -22,9 +22,8 @@ from scipy.sparse.csgraph import dijkstra
 from corridors.cluster import map_chunks
 from corridors.costs import LOSS_OBJECTIVES
 from corridors.demand import Flow
-from corridors.engine import GraphEngine
 from corridors.errors import NoRouteError, UsageError
-from corridors.fastpath import Snapshot
+from corridors.fastpath import Snapshot, path_engine
 from corridors.places import PlaceIndex
 
 if TYPE_CHECKING:
@@ -259,7 +258,7 @@ def criticality_problems(
                 )
         by_cargo.setdefault(f.cargo, []).append((o, d, f.tonnes_per_year))
     out = []
-    engine = GraphEngine(network.graph)  # one pricing engine for every cargo's snapshot
+    engine = path_engine(network)  # one pricing engine for every cargo's snapshot (an OSM network: its table)
     for cargo in sorted(by_cargo):
         od = by_cargo[cargo]
         snap = Snapshot(network, network.cost_model(cargo), objective, engine=engine)

@@ -2,12 +2,14 @@
 
 networkx stays the modelling API; for thousands of closure states (risk) or closure cases
 (criticality) the graph is frozen into numpy arrays once, and each state only masks edges,
-collapses parallel edges to the cheapest, and calls ``scipy.sparse.csgraph.dijkstra``.
+collapses parallel edges to the cheapest, and calls ``scipy.sparse.csgraph.dijkstra``. A
+network on stored arrays (an OSM network) is frozen from its edge table instead, without
+building its networkx graph (:func:`path_engine`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -16,7 +18,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridors.closures import ClosureModel, group_subsets, least_over_groups
-from corridors.engine import GraphEngine, PairGroups
+from corridors.engine import EdgeTable, GraphEngine, PairGroups, PathEngine
 from corridors.restrictions import Restrictions
 
 if TYPE_CHECKING:
@@ -25,6 +27,18 @@ if TYPE_CHECKING:
 
 #: Added to every weight so that zero-weight edges (transfers under ``distance``) stay edges.
 EPSILON = 1e-9
+
+
+def path_engine(network: Network) -> PathEngine:
+    """The engine that prices a network's rows: its edge table if it has one, else one of its graph.
+
+    A network on stored arrays (an OSM network) offers ``edge_table()``, read from the arrays,
+    so that snapshots of it never build its networkx graph (seconds and gigabytes on a
+    million edges); any other network gets a :class:`~corridors.engine.GraphEngine` of
+    ``network.graph``.
+    """
+    table = getattr(network, "edge_table", None)
+    return table() if callable(table) else GraphEngine(network.graph)
 
 
 @dataclass(frozen=True)
@@ -55,10 +69,17 @@ class Snapshot:
     restrictions
         Edges the paths may not use; default none.
     engine
-        The path engine of ``network.graph`` to price rows with (snapshots of several cargos
-        may share one); default a new one.
+        The path engine to price rows with (snapshots of several cargos may share one):
+        a :class:`~corridors.engine.GraphEngine` of ``network.graph``, or the network's
+        :class:`~corridors.engine.EdgeTable`. Default: the network's edge table when it has
+        one, else a new graph engine (:func:`path_engine`).
 
     """
+
+    #: Node ids in snapshot order, and the index of each (a list and a dict, or the views of
+    #: an edge table's graph).
+    nodes: Sequence[str]
+    index: Mapping[str, int]
 
     def __init__(
         self,
@@ -66,28 +87,43 @@ class Snapshot:
         model: CostModel,
         objective: str,
         restrictions: Restrictions | None = None,
-        engine: GraphEngine | None = None,
+        engine: PathEngine | None = None,
     ) -> None:
         restrictions = restrictions or Restrictions()
-        graph = network.graph
         #: The network frozen (this process only: a pickled copy, as sent to a worker, has None).
         self.network: Network | None = network
         self.model = model
         self.objective = objective
-        self.nodes: list[str] = list(graph.nodes)
-        self.index = {n: i for i, n in enumerate(self.nodes)}
         self.closures = ClosureModel.from_data(network.data)
         self.crossing_ids: list[str] = list(self.closures.crossing_ids)
-        cidx = {c: i for i, c in enumerate(self.crossing_ids)}
         self.group_ids: list[str] = list(self.closures.group_ids)
         self.crossing_prob = self.closures.crossing_prob
         self.crossing_days = self.closures.crossing_days
         self.crossing_group = self.closures.crossing_group
         self.group_prob = self.closures.group_prob
         self.group_days = self.closures.group_days
+        engine = engine if engine is not None else path_engine(network)
+        if isinstance(engine, EdgeTable):
+            self._rows_of_table(engine, model, objective, restrictions)
+        else:
+            self._rows_of_graph(engine, model, objective, restrictions)
+        self.vot = model.profile.value_of_time_usd_per_t_h
+        # how much one hour of waiting adds to the objective
+        self.wait_weight = {"generalized": self.vot, "time": 1.0}.get(objective, 0.0)
 
+        # parallel edges grouped by (u, v) in node order, ties in row order: the engine's one collapse
+        n = len(self.nodes)
+        self.pairs = PairGroups(self.u, self.v, np.lexsort((self.v, self.u)), n)
+        self._gu, self._gv = self.pairs.u, self.pairs.v
+        #: ``u * nodes + v`` of each pair, ascending: a pair's position by binary search.
+        self._pair_keys = self._gu * n + self._gv
+
+    def _rows_of_graph(self, engine: GraphEngine, model: CostModel, objective: str, restrictions: Restrictions) -> None:
+        """Fill the row arrays from the rows of a networkx graph, one attribute dict at a time."""
+        self.nodes = list(engine.nodes)
+        self.index = {n: i for i, n in enumerate(self.nodes)}
+        cidx = {c: i for i, c in enumerate(self.crossing_ids)}
         # the rows the path engine allows, priced by it (one pricing and restriction rule)
-        engine = engine or GraphEngine(graph)
         priced = engine.weights(model, objective, restrictions)
         keep = np.isfinite(priced)
         u, v, cost, time, dist, crossing, links, rail = [], [], [], [], [], [], [], []
@@ -114,14 +150,47 @@ class Snapshot:
         self.link = np.array([lidx[k] for k in links], dtype=np.int64)
         #: Whether each row is a rail row (a crossing's rail mode carries wagons, not trucks).
         self.rail = np.array(rail, dtype=bool)
-        self.vot = model.profile.value_of_time_usd_per_t_h
-        # how much one hour of waiting adds to the objective
-        self.wait_weight = {"generalized": self.vot, "time": 1.0}.get(objective, 0.0)
 
-        # parallel edges grouped by (u, v) in node order, ties in row order: the engine's one collapse
-        self.pairs = PairGroups(self.u, self.v, np.lexsort((self.v, self.u)), len(self.nodes))
-        self._gu, self._gv = self.pairs.u, self.pairs.v
-        self._group_of_pair = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(self._gu, self._gv, strict=True))}
+    def _rows_of_table(self, table: EdgeTable, model: CostModel, objective: str, restrictions: Restrictions) -> None:
+        """Fill the row arrays from an edge table: detailed rows as arrays, overlay rows one by one.
+
+        The same rows, values and link ids as :meth:`_rows_of_graph` on the networkx graph of
+        the same network (rows in table order, not the graph's): weights are the table's
+        pricing, money per tonne is :meth:`~corridors.costs.CostModel.cost_per_t` evaluated on
+        the arrays of detailed edges, and a detailed edge's link is its way, ``way/<osmid>``.
+        """
+        graph = table.graph
+        measures, osmid = graph.measures, graph.detailed.edge_osmid
+        self.nodes = table.nodes
+        self.index = table.index
+        cidx = {c: i for i, c in enumerate(self.crossing_ids)}
+        priced = table.weights(model, objective, restrictions)
+        keep = np.isfinite(priced)
+        nd = len(measures.time_h)
+        det, over = keep[:nd], np.flatnonzero(keep[nd:])
+        attrs = [graph[a][b][k] for a, b, k in (table.overlay[i] for i in over.tolist())]
+        road = measures.is_road[det]
+        # the one money rule on whole arrays (elementwise the same floating-point steps)
+        per_truck = model.cost_per_t({"kind": "road", "cost_usd_per_truck": measures.cost_truck[det]})
+        per_t = model.cost_per_t({"kind": "rail", "cost_usd_per_t": measures.cost_t[det]})
+        self.u = table.u[keep]
+        self.v = table.v[keep]
+        self.weight = priced[keep] + EPSILON
+        self.cost = np.r_[np.where(road, per_truck, per_t), [model.cost_per_t(d) for d in attrs]].astype(float)
+        self.time = np.r_[measures.time_h[det], [d["time_h"] for d in attrs]].astype(float)
+        self.dist = np.r_[measures.distance_km[det], [d["distance_km"] for d in attrs]].astype(float)
+        self.crossing = np.r_[
+            np.full(int(det.sum()), -1), [cidx[d["crossing_id"]] if d["kind"] == "crossing" else -1 for d in attrs]
+        ].astype(np.int64)
+        self.rail = np.r_[~road, [d.get("mode") == "rail" for d in attrs]].astype(bool)
+        # links: each way once as a string, then every link sorted by name (as the graph's ids)
+        ways, way_of_row = np.unique(osmid[det], return_inverse=True)
+        way_names = [f"way/{w}" for w in ways.tolist()]
+        links = [d["crossing_id"] if d["kind"] == "crossing" else d["id"] for d in attrs]
+        self.link_ids = sorted(set(way_names).union(links))
+        lidx = {k: i for i, k in enumerate(self.link_ids)}
+        way_link = np.array([lidx[w] for w in way_names], dtype=np.int64)
+        self.link = np.r_[way_link[way_of_row.ravel()], [lidx[k] for k in links]].astype(np.int64)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickle the arrays only: a worker solves on them and never needs the network."""
@@ -161,11 +230,39 @@ class Snapshot:
 
     def _collapse(self, w: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
         best_rows = self.pairs.best_rows(w)
-        best_w = w[best_rows]
-        ok = np.isfinite(best_w)
         n = len(self.nodes)
-        matrix = csr_matrix((best_w[ok], (self._gu[ok], self._gv[ok])), shape=(n, n))
+        # the pairs' CSR structure as it is, no sort; an unusable pair stays as an inf entry,
+        # which scipy's Dijkstra never relaxes (the same search as without it)
+        matrix = csr_matrix((w[best_rows], self.pairs.indices, self.pairs.indptr), shape=(n, n))
         return matrix, best_rows
+
+    def pair_of(self, a: np.ndarray | Sequence[int], b: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Position of each node pair ``(a[i], b[i])`` among the snapshot's pairs (each must exist)."""
+        keys = np.asarray(a, dtype=np.int64) * len(self.nodes) + np.asarray(b, dtype=np.int64)
+        return np.searchsorted(self._pair_keys, keys)
+
+    def path_rows(self, pred: np.ndarray, end: int, best_rows: np.ndarray) -> list[int]:
+        """Rows of the path to ``end`` along Dijkstra predecessors ``pred``, in path order.
+
+        Parameters
+        ----------
+        pred
+            Predecessor of each node (negative: none), one search.
+        end
+            The last node.
+        best_rows
+            Row of each pair in the collapsed matrix searched (from :meth:`_collapse`).
+
+        """
+        nodes = [end]
+        node = end
+        while pred[node] >= 0:
+            node = int(pred[node])
+            nodes.append(node)
+        if len(nodes) < 2:
+            return []
+        chain = np.array(nodes[::-1], dtype=np.int64)
+        return best_rows[self.pair_of(chain[:-1], chain[1:])].tolist()
 
     def distances(self, sources: list[int], w: np.ndarray) -> tuple[np.ndarray, np.ndarray, csr_matrix]:
         """All distances from each source node (rows) under weights ``w``."""
@@ -256,10 +353,7 @@ class Snapshot:
                     continue
                 i, j = np.unravel_index(int(np.argmin(sub)), sub.shape)
                 r, node = rows[i], int(targets[j])
-                while pred[r, node] >= 0:
-                    prev = int(pred[r, node])
-                    used[k, self.link[best_rows[self._group_of_pair[(prev, node)]]]] = True
-                    node = prev
+                used[k, self.link[self.path_rows(pred[r], node, best_rows)]] = True
         return used
 
     def solve(
@@ -344,14 +438,7 @@ class Snapshot:
                 if not np.isfinite(reached).any():
                     continue
                 t = targets[int(np.argmin(reached))]
-                rows = []
-                node = t
-                while pred[node] >= 0:
-                    prev = int(pred[node])
-                    rows.append(int(best_rows[self._group_of_pair[(prev, node)]]))
-                    node = prev
-                rows.reverse()
-                out[i] = (float(dist[t]), rows)
+                out[i] = (float(dist[t]), self.path_rows(pred, t, best_rows))
         return out
 
     def path_result(self, rows: list[int] | tuple[int, ...], weight: float, wait_h: float = 0.0) -> PathResult:

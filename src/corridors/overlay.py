@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 _MAX_PATHS = 100_000
 #: Weightings relaxed together (bounds the ``batch x nodes x edges`` work array to ~64 MiB).
 _BATCH_CELLS = 8_000_000
+#: Distances from keys computed per Dijkstra call, in cells (keys x nodes: ~32 MiB).
+_DIJKSTRA_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -71,17 +73,21 @@ class Overlay:
         self.rv = np.array([where[int(n)] for n in snap.v[self.rows]], dtype=np.int64)
         self.rw = snap.weight[self.rows]
         self.targets = np.asarray(targets, dtype=np.int64)
-        if len(keys):
-            dk, self._pred_k = dijkstra(matrix, directed=True, indices=keys, return_predecessors=True)
-            dk = np.atleast_2d(dk)
-            self._pred_k = np.atleast_2d(self._pred_k)
-        else:
-            dk = np.zeros((0, len(snap.nodes)))
-            self._pred_k = np.zeros((0, len(snap.nodes)), dtype=np.int32)
+        # distances from every key, a few keys per Dijkstra call: only the columns of the keys
+        # and targets are kept (not a keys x nodes matrix); a key's predecessors are found
+        # again, once, when a path through it is rebuilt (:meth:`_pred_of`)
+        self._matrix = matrix
+        self._pred_k: dict[int, np.ndarray] = {}
+        n = len(snap.nodes)
+        self.D = np.empty((len(keys), len(keys)))
+        to_t = np.empty((len(keys), len(self.targets)))
+        step = max(1, _DIJKSTRA_CELLS // max(n, 1))
+        for lo in range(0, len(keys), step):
+            dk = np.atleast_2d(dijkstra(matrix, directed=True, indices=keys[lo : lo + step]))
+            self.D[lo : lo + step] = dk[:, keys]
+            to_t[lo : lo + step] = dk[:, self.targets]
         ds, self._pred_s, _ = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, min_only=True)
-        self.D = dk[:, keys]
         self.d0 = ds[keys]
-        to_t = dk[:, self.targets] if len(self.targets) else np.full((len(keys), 0), np.inf)
         self.to_t_arg = np.argmin(to_t, axis=1) if to_t.shape[1] else np.zeros(len(keys), dtype=np.int64)
         self.to_t = to_t.min(axis=1) if to_t.shape[1] else np.full(len(keys), np.inf)
         direct = ds[self.targets]
@@ -339,19 +345,23 @@ class Overlay:
         seg = self._segments.get(cache_key)
         if seg is not None:
             return seg
-        pred = self._pred_s if start_key < 0 else self._pred_k[start_key]
+        pred = self._pred_s if start_key < 0 else self._pred_of(start_key)
         snap = self.snap
-        rows: list[int] = []
-        node = end_node
-        while pred[node] >= 0:
-            prev = int(pred[node])
-            rows.append(int(self._best_rows[snap._group_of_pair[(prev, node)]]))
-            node = prev
-        rows.reverse()
+        rows = snap.path_rows(pred, end_node, self._best_rows)
         r = np.array(rows, dtype=np.int64)
         seg = _Segment(tuple(rows), float(snap.cost[r].sum()), float(snap.time[r].sum()), float(snap.dist[r].sum()))
         self._segments[cache_key] = seg
         return seg
+
+    def _pred_of(self, key: int) -> np.ndarray:
+        """Dijkstra predecessors from key ``key`` on the certain part (the same search as its distances), cached."""
+        pred = self._pred_k.get(key)
+        if pred is None:
+            start = [int(self.keys[key])]
+            pred = self._pred_k[key] = dijkstra(self._matrix, directed=True, indices=start, return_predecessors=True)[
+                1
+            ][0]
+        return pred
 
     def _result(self, weight: float, segs: list[_Segment], waited: dict[int, float]) -> PathResult:
         rows = tuple(row for seg in segs for row in seg.rows)
