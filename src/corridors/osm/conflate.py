@@ -783,8 +783,9 @@ class OSMNetwork(Network):
     pure-Python search of the strategic network. :attr:`graph`, the networkx graph with every
     convention of :func:`corridors.network.build_graph` (place nodes ``PLACE:layer`` joined to
     the detailed graph by connector edges, see the module notes), is built the first time it
-    is asked for, for the analyses and exports that work on networkx (risk, criticality,
-    assignment, ``graph_to_gdfs``).
+    is asked for, for what still works on networkx (coordinate endpoints of risk, parts of
+    the assignment, maps and ``graph_to_gdfs``); route, risk and criticality read the
+    arrays through the engine (:func:`corridors.fastpath.path_engine`).
 
     Use :func:`load_osm_network` to make one.
 
