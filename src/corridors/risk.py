@@ -176,10 +176,13 @@ def pack_states(states: np.ndarray) -> np.ndarray:
     if width and int(states.max(initial=0)) > 3:
         raise ValueError("closure states hold 0 to 3 per crossing")
     words = -(-width // _PER_WORD)
-    padded = np.zeros((n, words * _PER_WORD), dtype=np.uint64)
+    padded = np.zeros((n, words * _PER_WORD), dtype=np.uint8)
     padded[:, :width] = states
-    shifts = np.arange(62, -1, -2, dtype=np.uint64)
-    return np.bitwise_or.reduce(padded.reshape(n, words, _PER_WORD) << shifts, axis=2)
+    # four crossings a byte (the first in the top bits), eight bytes a word read big-endian, so
+    # the words compare as the bytes do: a fifth of the work of shifting every crossing in uint64
+    q = padded.reshape(n, words * 8, 4)
+    byte = (q[:, :, 0] << 6) | (q[:, :, 1] << 4) | (q[:, :, 2] << 2) | q[:, :, 3]
+    return np.ascontiguousarray(byte).view(">u8").astype(np.uint64).reshape(n, words)
 
 
 def unpack_states(words: np.ndarray, width: int) -> np.ndarray:
@@ -473,17 +476,21 @@ def run_chunk(problem: RiskProblem, size: int, stream: np.random.SeedSequence) -
                               strict=False):  # fmt: skip
             cache[names[i]] = (routes[r], f, c)
     if len(missing) < len(keys):
+        solved = np.zeros(len(keys), dtype=bool)
+        solved[missing] = True
+        hit = np.flatnonzero(~solved)
+        found = [cache[names[i]] for i in hit.tolist()]
+        flexible[hit] = [f for _, f, _ in found]
+        committed[hit] = [c for _, _, c in found]
         slot = {id(r): j for j, r in enumerate(routes)}
-        solved = set(missing)
-        for i, k in enumerate(names):
-            if i in solved:
-                continue
-            r, flexible[i], committed[i] = cache[k]
+        index = []
+        for r, _, _ in found:
             j = slot.get(id(r))
             if j is None:
                 j = slot[id(r)] = len(routes)
                 routes.append(r)
-            route[i] = j
+            index.append(j)
+        route[hit] = index
     return Tally(words, width, counts, route, flexible, committed, routes)
 
 
