@@ -573,3 +573,23 @@ def test_a_network_over_geodata_with_seaports_loads(toy, tmp_path):
     legs = ported.route("Pkport", "Afcity").leg_list
     quay = [leg for leg in legs if leg.kind == "transfer" and leg.transfer_kind == "port"]
     assert len(quay) == 1 and quay[0].time_h == 48.0
+
+
+def build_toy_osm(root):
+    """The toy geodata and the toy OSM extract built as the stored network ``toy`` under ``root``.
+
+    Returns ``(geodata, data_dir)``; :func:`load_toy_osm` loads it.
+    """
+    from conftest import write_toy_geodata
+    from corridors.checks import load_geodata
+
+    geodata = load_geodata(write_toy_geodata(root / "geodata"))
+    (root / "toy.osm").write_text(osm_xml(), encoding="utf-8")
+    osm.build_network(root / "toy.osm", "toy", rail=True, geodata=geodata, data_dir=root / "data", progress=False)
+    return geodata, root / "data"
+
+
+def load_toy_osm(built):
+    """Load the network :func:`build_toy_osm` stored."""
+    geodata, data_dir = built
+    return osm.load_osm_network("toy", geodata, data_dir)

@@ -19,26 +19,18 @@ from corridors.errors import UsageError
 from corridors.osm.conflate import ConflatedGraph
 from corridors.osm.countries import NearestSearch, unit_vectors
 from corridors.osm.store import map_arrays
-from test_osm import osm_xml
+from test_osm import build_toy_osm, load_toy_osm
 
 GOLDEN = Path(__file__).with_name("osm_toy_graph.json")
 
 
 @pytest.fixture(scope="module")
 def toy_osm(tmp_path_factory):
-    from conftest import write_toy_geodata
-    from corridors.checks import load_geodata
-
-    root = tmp_path_factory.mktemp("osm_arrays")
-    geodata = load_geodata(write_toy_geodata(root / "geodata"))
-    (root / "toy.osm").write_text(osm_xml(), encoding="utf-8")
-    osm.build_network(root / "toy.osm", "toy", rail=True, geodata=geodata, data_dir=root / "data", progress=False)
-    return geodata, root / "data"
+    return build_toy_osm(tmp_path_factory.mktemp("osm_arrays"))
 
 
 def load(toy_osm):
-    geodata, data_dir = toy_osm
-    return osm.load_osm_network("toy", geodata, data_dir)
+    return load_toy_osm(toy_osm)
 
 
 def value(v):
