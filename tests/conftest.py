@@ -233,6 +233,15 @@ def shipped_net():
 _SESSION_START = __import__("time").time()
 
 
+def pytest_configure(config):
+    """Keep the checked-geodata cache of this run out of the user's home (``CORRIDORS_CACHE``)."""
+    import os
+    import tempfile
+
+    if "CORRIDORS_CACHE" not in os.environ:
+        os.environ["CORRIDORS_CACHE"] = tempfile.mkdtemp(prefix="corridors-cache-")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """List the map screenshots this run took, so a reader can open them (tests/screenshots/)."""
     import os

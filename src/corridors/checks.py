@@ -9,6 +9,9 @@ needs routes (connectivity of the required corridors).
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from corridors.data import (
 from corridors.demand import OD_DIR, load_flows
 from corridors.errors import CorridorsError, DataError, UnknownPlaceError
 from corridors.geo import haversine_km, polyline_km
+from corridors.io import atomic_write_bytes
 from corridors.places import PlaceIndex, parse_latlon
 from corridors.queues import QueueParams, load_capacities
 from corridors.scenarios import SCENARIO_DIR, apply_all, available, load_scenario
@@ -338,10 +342,65 @@ def load_geodata(directory: str | Path | None = None) -> GeoData:
         there are; ``python -m corridors validate`` lists them all.
 
     """
-    data, problems = parse_all(directory if directory is not None else default_geodata_dir())
+    folder = Path(directory if directory is not None else default_geodata_dir())
+    cache = cache_dir() if folder.resolve() == Path(default_geodata_dir()).resolve() else None
+    key = _content_key(folder) if cache is not None else ""
+    if cache is not None:
+        try:
+            with (cache / f"geodata-{key}.pickle").open("rb") as fh:
+                data = pickle.load(fh)
+            if isinstance(data, GeoData):
+                return data
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass  # no copy yet (or an unreadable one): parse and check
+    data, problems = parse_all(folder)
     if not problems:
         problems += load_problems(data)
     if problems:
         more = f" (and {len(problems) - 1} more; run 'python -m corridors validate')" if len(problems) > 1 else ""
         raise DataError(f"{problems[0]}{more}")
+    if cache is not None:
+        _store(cache, key, data)
     return data
+
+
+#: Environment variable: the folder of the checked-geodata cache, or ``off`` for none.
+CACHE_ENV = "CORRIDORS_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """Where :func:`load_geodata` keeps the shipped geodata as checked: ``$CORRIDORS_CACHE``.
+
+    Default ``$XDG_CACHE_HOME/corridors`` (``~/.cache/corridors``); ``CORRIDORS_CACHE=off``
+    turns the cache off. Only the default geodata directory is cached, one copy at a time,
+    keyed by the content of every file under it and of the package's own source, so an edit
+    to either is a miss: the copy is exactly what parsing and checking would return.
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "no") else Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(base) / "corridors"
+
+
+def _content_key(folder: Path) -> str:
+    """Hash of every file under ``folder`` (names and bytes) and of the package's source files."""
+    h = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).resolve().parent
+    for root, files in ((package, sorted(package.rglob("*.py"))), (folder, sorted(folder.rglob("*")))):
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _store(cache: Path, key: str, data: GeoData) -> None:
+    """Keep ``data`` as the one cached copy (written atomically; a cache that cannot be written is skipped)."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for old in cache.glob("geodata-*.pickle"):
+            if old.name != f"geodata-{key}.pickle":
+                old.unlink(missing_ok=True)
+        atomic_write_bytes(cache / f"geodata-{key}.pickle", pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass
