@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corridors.errors import UnknownPlaceError
 from corridors.places import normalize, parse_latlon
@@ -51,3 +53,12 @@ def test_errors_are_also_the_matching_builtins(toy_net):
         toy_net.route("Nowhere", "Afcity")
     with pytest.raises(ValueError):
         toy_net.route("Uzcity", "Afcity", tonnes=-1)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_normalize_ascii_fast_path_is_the_general_fold(text):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    assert normalize(text) == "".join(ch for ch in stripped.casefold() if ch.isalnum())

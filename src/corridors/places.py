@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from corridors.data import Crossing, GeoData, Place
 from corridors.errors import UnknownPlaceError
 
+_NOT_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -39,6 +40,8 @@ def normalize(text: str) -> str:
     'mazarisharif'
 
     """
+    if text.isascii():  # most names: the same fold, without a Python loop over characters
+        return _NOT_ALNUM_ASCII.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in stripped.casefold() if ch.isalnum())
